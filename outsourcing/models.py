@@ -1,0 +1,269 @@
+"""Core models: the business (tenant), who may reach it, and the owner's task inventory."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+MAX_MONEY = Decimal("99999999.99")
+MAX_HOURS_PER_MONTH = Decimal("744")  # 31 days x 24 hours
+
+CURRENCY_CHOICES = [
+    ("USD", "USD — US dollar"),
+    ("EUR", "EUR — Euro"),
+    ("GBP", "GBP — Pound sterling"),
+    ("CAD", "CAD — Canadian dollar"),
+    ("AUD", "AUD — Australian dollar"),
+    ("NZD", "NZD — New Zealand dollar"),
+    ("CHF", "CHF — Swiss franc"),
+    ("SEK", "SEK — Swedish krona"),
+    ("NOK", "NOK — Norwegian krone"),
+    ("DKK", "DKK — Danish krone"),
+    ("JPY", "JPY — Japanese yen"),
+    ("INR", "INR — Indian rupee"),
+    ("ZAR", "ZAR — South African rand"),
+    ("BRL", "BRL — Brazilian real"),
+    ("MXN", "MXN — Mexican peso"),
+    ("SGD", "SGD — Singapore dollar"),
+]
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+def money_field(**kwargs: object) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_MONEY)],
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+class BusinessQuerySet(models.QuerySet["Business"]):
+    def for_user(self, user: User) -> BusinessQuerySet:
+        return self.filter(memberships__user=user).distinct()
+
+
+class Business(models.Model):
+    # A random UUID in every URL: ids cannot be guessed or enumerated.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("business name"), max_length=120)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    hourly_value = money_field(
+        verbose_name=_("your hourly value"),
+        help_text=_("What one hour of your time is worth to the business."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = BusinessQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "businesses"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("outsourcing:dashboard", kwargs={"business_id": self.pk})
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        COACH = "coach", _("Coach")
+
+    class Access(models.TextChoices):
+        EDIT = "edit", _("Can edit")
+        VIEW = "view", _("View only")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    access = models.CharField(max_length=10, choices=Access.choices, default=Access.EDIT)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["business__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "business"], name="membership_once_per_user_business"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} of {self.business}"
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role == self.Role.OWNER or self.access == self.Access.EDIT
+
+
+class OwnerTaskQuerySet(models.QuerySet["OwnerTask"]):
+    def for_business(self, business: Business) -> OwnerTaskQuerySet:
+        return self.filter(business=business)
+
+
+class OwnerTask(models.Model):
+    """One task in the owner's inventory. Not `Task`: Celery owns that word."""
+
+    class Category(models.TextChoices):
+        FINANCE = "finance", _("Finance & bookkeeping")
+        ADMIN = "admin", _("Administration")
+        MARKETING = "marketing", _("Marketing")
+        SALES = "sales", _("Sales")
+        CUSTOMER_SERVICE = "customer_service", _("Customer service")
+        OPERATIONS = "operations", _("Operations & delivery")
+        HR = "hr", _("People & payroll")
+        LEGAL = "legal", _("Legal & compliance")
+        IT = "it", _("IT & website")
+        OTHER = "other", _("Other")
+
+    class CustomerContact(models.TextChoices):
+        NONE = "none", _("None")
+        INDIRECT = "indirect", _("Indirect (customers see the result)")
+        DIRECT = "direct", _("Direct (talks to customers)")
+
+    class ComplianceRisk(models.TextChoices):
+        NONE = "none", _("None")
+        LOW = "low", _("Low")
+        HIGH = "high", _("High (penalties if done wrong)")
+
+    class Energy(models.TextChoices):
+        DRAINS = "drains", _("Drains my energy")
+        NEUTRAL = "neutral", _("Neutral")
+        GIVES = "gives", _("Gives me energy")
+
+    class Status(models.TextChoices):
+        DOING = "doing", _("Doing it myself")
+        EXPLORING = "exploring", _("Exploring providers")
+        OUTSOURCED = "outsourced", _("Outsourced")
+        ELIMINATED = "eliminated", _("Eliminated")
+
+    class Call(models.TextChoices):
+        OUTSOURCE = "outsource", _("Outsource")
+        CONSIDER = "consider", _("Consider")
+        KEEP = "keep", _("Keep")
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="tasks")
+    name = models.CharField(max_length=120)
+    category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
+    notes = models.TextField(blank=True, max_length=4000)
+    hours_per_month = models.DecimalField(
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_HOURS_PER_MONTH)],
+        help_text=_("Between 0 and 744 (every hour of a 31-day month)."),
+    )
+    customer_contact = models.CharField(
+        max_length=10, choices=CustomerContact.choices, default=CustomerContact.NONE
+    )
+    owner_skill = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        default=3,
+        help_text=_("1 = I struggle with it, 5 = I am an expert."),
+    )
+    compliance_risk = models.CharField(
+        max_length=10, choices=ComplianceRisk.choices, default=ComplianceRisk.NONE
+    )
+    primary_focus = models.BooleanField(
+        default=False, help_text=_("Landing customers or delivering the work they pay for.")
+    )
+    energy = models.CharField(max_length=10, choices=Energy.choices, default=Energy.NEUTRAL)
+    provider_monthly_cost = money_field(
+        null=True,
+        blank=True,
+        verbose_name=_("provider's monthly cost"),
+        help_text=_("Leave empty until you have a quote."),
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DOING)
+    override_call = models.CharField(
+        max_length=10, choices=Call.choices, blank=True, verbose_name=_("your call")
+    )
+    override_reason = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    objects = OwnerTaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(hours_per_month__gte=0, hours_per_month__lte=744),
+                name="ownertask_hours_within_a_month",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(owner_skill__gte=1, owner_skill__lte=5),
+                name="ownertask_skill_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(provider_monthly_cost__isnull=True)
+                | models.Q(provider_monthly_cost__gte=0),
+                name="ownertask_cost_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse(
+            "outsourcing:task-detail", kwargs={"business_id": self.business_id, "pk": self.pk}
+        )
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation to join a business as owner or coach.
+
+    Only a hash of the token is stored; the link carries the token itself.
+    """
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Membership.Role.choices)
+    access = models.CharField(
+        max_length=10, choices=Membership.Access.choices, default=Membership.Access.EDIT
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent"
+    )
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitations_accepted",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.get_role_display()} of {self.business}"

@@ -1,0 +1,152 @@
+"""The keep/outsource decision, as pure functions of a task's figures (no I/O).
+
+The rules are DESIGN.md's, in order; the first that matches makes the call. Every call
+carries one plain sentence with the figures behind it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+OUTSOURCE = "outsource"
+CONSIDER = "consider"
+KEEP = "keep"
+
+HIGH_RISK = "high"
+DIRECT = "direct"
+INDIRECT = "indirect"
+
+INDIRECT_CAUTION = "Customers see this work: keep approval of what goes out in your hands."
+
+
+@dataclass(frozen=True)
+class TaskFigures:
+    """What the rules need to know about one task."""
+
+    hours_per_month: Decimal
+    owner_skill: int
+    customer_contact: str = "none"
+    compliance_risk: str = "none"
+    primary_focus: bool = False
+    provider_monthly_cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    call: str  # OUTSOURCE, CONSIDER or KEEP
+    rule: int  # which of the seven rules matched (1-7)
+    label: str  # e.g. "Keep: customer-facing"
+    reason: str  # one plain sentence with the figures
+    opportunity_cost: Decimal
+    break_even_price: Decimal
+    net_benefit: Decimal | None
+    caution: str = ""
+
+
+def money(amount: Decimal) -> Decimal:
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_money(amount: Decimal, currency: str) -> str:
+    return f"{money(amount):,.2f} {currency}"
+
+
+def format_hours(hours: Decimal) -> str:
+    normal = hours.normalize()
+    return f"{normal:f}" if normal == normal.to_integral() else f"{hours:f}"
+
+
+def opportunity_cost(hours_per_month: Decimal, hourly_value: Decimal) -> Decimal:
+    """What the owner's hours on a task are worth in a month."""
+    return money(hours_per_month * hourly_value)
+
+
+def net_benefit(cost_of_hours: Decimal, provider_monthly_cost: Decimal | None) -> Decimal | None:
+    """Monthly gain from handing the task over; None until a provider's cost is known."""
+    if provider_monthly_cost is None:
+        return None
+    return money(cost_of_hours - provider_monthly_cost)
+
+
+def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
+    """Apply the seven rules in order and explain the call in one sentence."""
+    cost = opportunity_cost(task.hours_per_month, hourly_value)
+    gain = net_benefit(cost, task.provider_monthly_cost)
+    hours = format_hours(task.hours_per_month)
+    worth = format_money(cost, currency)
+
+    def made(call: str, rule: int, label: str, reason: str) -> Decision:
+        caution = (
+            INDIRECT_CAUTION
+            if task.customer_contact == INDIRECT and call in (OUTSOURCE, CONSIDER)
+            else ""
+        )
+        return Decision(
+            call=call,
+            rule=rule,
+            label=label,
+            reason=reason,
+            caution=caution,
+            opportunity_cost=cost,
+            break_even_price=cost,
+            net_benefit=gain,
+        )
+
+    if task.customer_contact == DIRECT:
+        return made(
+            KEEP,
+            1,
+            "Keep: customer-facing",
+            f"You talk to customers here: never hand over your direct link with them, "
+            f"even though its {hours} hours a month are worth {worth}.",
+        )
+    if task.primary_focus:
+        return made(
+            KEEP,
+            2,
+            "Keep: primary focus",
+            f"Landing customers and delivering is where your {hours} hours a month "
+            f"({worth}) count most.",
+        )
+    if task.compliance_risk == HIGH_RISK and task.owner_skill <= 3:
+        return made(
+            OUTSOURCE,
+            3,
+            "Outsource: a specialist lowers the risk",
+            f"Mistakes here carry penalties and you rate your skill {task.owner_skill} of 5: "
+            f"a specialist lowers the risk (your {hours} hours a month are worth {worth}).",
+        )
+    if task.provider_monthly_cost is None:
+        return made(
+            CONSIDER,
+            4,
+            "Consider: get a quote",
+            f"Your {hours} hours a month here are worth {worth}: a provider charging less "
+            f"than {worth} a month pays for itself.",
+        )
+    price = format_money(task.provider_monthly_cost, currency)
+    if gain is not None and gain > 0:
+        return made(
+            OUTSOURCE,
+            5,
+            f"Outsource: saves {format_money(gain, currency)} a month",
+            f"Your {hours} hours a month are worth {worth} and a provider costs {price}, "
+            f"so handing it over saves {format_money(gain, currency)} a month.",
+        )
+    if task.owner_skill <= 2:
+        return made(
+            CONSIDER,
+            6,
+            "Consider: someone else would do it better",
+            f"A provider costs {price} against {worth} of your time, but at skill "
+            f"{task.owner_skill} of 5 someone else would do it better.",
+        )
+    return made(
+        KEEP,
+        7,
+        "Keep for now: a provider costs more than your time here",
+        f"A provider costs {price} a month, more than the {worth} your {hours} hours are worth.",
+    )

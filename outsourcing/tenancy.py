@@ -1,0 +1,53 @@
+"""Resolving "the business in this URL, for this user". Every business view goes through here.
+
+A business the user is not a member of is simply not found (404), exactly like one that
+does not exist, so URLs reveal nothing about other tenants.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from .models import Business, Membership
+
+
+def membership_for(request: HttpRequest, business_id: UUID | str) -> Membership:
+    """The current user's membership of the business in the URL, or 404."""
+    cached = getattr(request, "membership", None)
+    if cached is not None and str(cached.business_id) == str(business_id):
+        return cached
+    user = request.user
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        membership = Membership.objects.select_related("business").get(
+            user=user, business_id=business_id
+        )
+    except (Membership.DoesNotExist, ValueError) as exc:
+        raise Http404 from exc
+    request.membership = membership  # type: ignore[attr-defined]
+    request.business = membership.business  # type: ignore[attr-defined]
+    return membership
+
+
+def business_for(request: HttpRequest, business_id: UUID | str, *, write: bool = False) -> Business:
+    """The business in the URL if the user is a member (404 otherwise).
+
+    With write=True a view-only member is refused with 403: they may see the business,
+    so "not found" would be a lie, but they may not change it.
+    """
+    membership = membership_for(request, business_id)
+    if write and not membership.can_edit:
+        raise PermissionDenied("You have view-only access to this business.")
+    return membership.business
+
+
+def owner_business_for(request: HttpRequest, business_id: UUID | str) -> Business:
+    """The business if the user is its owner: for settings only an owner may change."""
+    membership = membership_for(request, business_id)
+    if membership.role != Membership.Role.OWNER:
+        raise PermissionDenied("Only the owner can do this.")
+    return membership.business

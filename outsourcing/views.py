@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import BusinessForm, SignupForm
+from .models import Membership
+from .tenancy import business_for
+from .types import AuthedRequest
+
+
+def landing_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("outsourcing:home")
+    return render(request, "outsourcing/landing.html")
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("outsourcing:home")
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Let's set up your business."))
+        return redirect("outsourcing:business-create")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def home_view(request: AuthedRequest) -> HttpResponse:
+    """Send the user where their work is: their business, or the set-up of one."""
+    memberships = list(Membership.objects.filter(user=request.user).select_related("business"))
+    owned = [m for m in memberships if m.role == Membership.Role.OWNER]
+    if owned:
+        return redirect(owned[0].business)
+    if memberships:
+        return redirect(memberships[0].business)
+    return redirect("outsourcing:business-create")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_create_view(request: AuthedRequest) -> HttpResponse:
+    form = BusinessForm(request.POST or None, initial={"currency": "USD", "timezone": "UTC"})
+    if request.method == "POST" and form.is_valid():
+        business = services.business_create(owner=request.user, **form.cleaned_data)
+        messages.success(request, _("%(name)s is set up.") % {"name": business.name})
+        return redirect(business)
+    return render(request, "outsourcing/business_form.html", {"form": form})
+
+
+@login_required
+def dashboard_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
+    business = business_for(request, business_id)
+    return render(request, "outsourcing/dashboard.html", {"business": business})

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from outsourcing.models import Business, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def test_signup_logs_in_and_leads_to_business_setup(client):
+    response = client.post(
+        reverse("outsourcing:signup"),
+        {
+            "email": "Ann@Example.com",
+            "password1": "a-long-pass-phrase-9",
+            "password2": "a-long-pass-phrase-9",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("outsourcing:business-create")
+    user = User.objects.get()
+    assert user.username == user.email == "ann@example.com"
+
+
+def test_signup_rejects_a_taken_email_and_mismatched_passwords(client, owner):
+    response = client.post(
+        reverse("outsourcing:signup"),
+        {
+            "email": owner.user.email.upper(),
+            "password1": "a-long-pass-phrase-9",
+            "password2": "other-pass-phrase-1",
+        },
+    )
+    assert response.status_code == 200
+    assert "already exists" in response.content.decode()
+    assert User.objects.count() == 1
+
+
+def test_business_create_makes_the_user_its_owner(client, django_user_model):
+    user = django_user_model.objects.create_user(
+        "bo@example.com", "bo@example.com", "x-pass-phrase-22"
+    )
+    client.force_login(user)
+    response = client.post(
+        reverse("outsourcing:business-create"),
+        {
+            "name": "Bo's Bakery",
+            "currency": "EUR",
+            "timezone": "Europe/Berlin",
+            "hourly_value": "85.50",
+        },
+    )
+    business = Business.objects.get()
+    assert response["Location"] == business.get_absolute_url()
+    assert Membership.objects.get(user=user, business=business).role == Membership.Role.OWNER
+    assert str(business.hourly_value) == "85.50"
+
+
+@pytest.mark.parametrize(
+    "hourly_value, message",
+    [
+        ("-5", "greater than or equal"),
+        ("NaN", "Enter a number"),
+        ("1e12", "Ensure"),
+        ("abc", "Enter a number"),
+    ],
+)
+def test_business_create_rejects_bad_hourly_values(
+    client, django_user_model, hourly_value, message
+):
+    user = django_user_model.objects.create_user(
+        "c@example.com", "c@example.com", "x-pass-phrase-22"
+    )
+    client.force_login(user)
+    response = client.post(
+        reverse("outsourcing:business-create"),
+        {"name": "C", "currency": "USD", "timezone": "UTC", "hourly_value": hourly_value},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Business.objects.exists()
+
+
+def test_someone_elses_dashboard_is_404(client, owner, outsider):
+    client.force_login(outsider.user)
+    assert client.get(owner.business.get_absolute_url()).status_code == 404
+
+
+def test_logout_is_post_only(owner_client):
+    assert owner_client.get(reverse("logout")).status_code == 405
+    assert owner_client.post(reverse("logout")).status_code == 302
