@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("outsourcing.core_urls")),
+    path("", include("outsourcing.coach_urls")),
     path("", include("providers.urls")),
     path("", include("reviews.urls")),
 ]
