@@ -16,6 +16,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/e2e" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
     if os.path.exists(CHROMIUM):
         return
     reason = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
