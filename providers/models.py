@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -99,6 +100,14 @@ class Provider(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        constraints = [
+            # CSV import finds catalog providers by name.
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=Q(business__isnull=True),
+                name="provider_catalog_name_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -128,6 +137,11 @@ class Package(models.Model):
 
     class Meta:
         ordering = ["provider__name", "price", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "name"], name="package_name_once_per_provider"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider.name} — {self.name}"
@@ -402,6 +416,13 @@ class Engagement(models.Model):
 
     class Meta:
         ordering = ["-start_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate"],
+                condition=Q(status="active"),
+                name="engagement_one_active_per_candidate",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} — {self.job}"
@@ -410,3 +431,73 @@ class Engagement(models.Model):
         return reverse(
             "providers:engagement-detail", kwargs={"business_id": self.business_id, "pk": self.pk}
         )
+
+
+class JobTemplateQuerySet(models.QuerySet["JobTemplate"]):
+    def for_user(self, user: object) -> JobTemplateQuerySet:
+        return self.filter(owner=user)
+
+
+class JobTemplate(models.Model):
+    """A coach's (or owner's) reusable job description: duties and expertise, no business."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="job_templates"
+    )
+    title = models.CharField(max_length=120)
+    category = models.ForeignKey(
+        ServiceCategory,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="job_templates",
+    )
+    goals = models.TextField(blank=True, max_length=4000)
+    monthly_budget = money_field(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = JobTemplateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("providers:template-detail", kwargs={"pk": self.pk})
+
+
+class JobTemplateDuty(models.Model):
+    template = models.ForeignKey(JobTemplate, on_delete=models.CASCADE, related_name="duties")
+    what = models.CharField(max_length=200)
+    frequency = models.CharField(max_length=80, blank=True)
+    success_measure = models.CharField(_("measure of success"), max_length=200, blank=True)
+    importance = models.CharField(max_length=4, choices=Importance.choices, default=Importance.MUST)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "pk"]
+        verbose_name_plural = "template duties"
+
+    def __str__(self) -> str:
+        return self.what
+
+
+class JobTemplateExpertise(models.Model):
+    template = models.ForeignKey(JobTemplate, on_delete=models.CASCADE, related_name="requirements")
+    expertise = models.ForeignKey(
+        Expertise, on_delete=models.PROTECT, related_name="template_requirements"
+    )
+    importance = models.CharField(max_length=4, choices=Importance.choices, default=Importance.MUST)
+
+    class Meta:
+        ordering = ["importance", "expertise__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "expertise"], name="jobtemplateexpertise_once_per_template"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.expertise} ({self.get_importance_display()})"
