@@ -1,0 +1,259 @@
+"""Every URL pattern in the project, requested by people who must not get in.
+
+The test walks the whole URLconf (``django.urls.get_resolver()``, into every ``include``) and
+makes one test per URL name. A URL name that no sample module knows about FAILS: when you add a
+URL, add it to your app's ``tests/<app>/url_samples.py`` in the same commit.
+
+The sample protocol
+===================
+
+Each of these modules may exist (the ones that do not are skipped)::
+
+    tests/outsourcing/url_samples.py
+    tests/providers/url_samples.py
+    tests/reviews/url_samples.py
+    tests/coach/url_samples.py
+
+and exports three names:
+
+``def samples(business) -> dict[str, dict]``
+    For every **business-scoped** URL of the app (its pattern has ``<uuid:business_id>``):
+    the namespaced URL name (``"outsourcing:task-detail"``) mapped to the kwargs that
+    ``reverse()`` needs. Build the objects the kwargs point at **inside ``business``** (use
+    the factories; keep every related row in the same business). ``business_id`` may be left
+    out: the test fills it in. Object kwargs must point at rows that exist, because:
+
+    * the business's own owner GETs the URL first and must not get a 404 (or a 5xx): a
+      sample pointing at nothing would otherwise make the 404 checks below pass vacuously;
+    * a logged-in owner of ANOTHER business GETs and POSTs (empty form) the URL: **404**;
+    * that outsider also requests the same object kwargs under **their own** business id
+      (when the URL has kwargs besides ``business_id``): **404**. This catches an object
+      looked up by pk without scoping the queryset by business first. So kwargs other than
+      ``business_id`` are taken to name objects of ``business``;
+    * an anonymous visitor GETs and POSTs it: a redirect to the login page (so put
+      ``@login_required`` outermost, above ``@require_http_methods``/``@require_POST``).
+
+``PUBLIC: dict[str, dict]``
+    URLs reached without an account by a token or other secret (reference-check answer link,
+    iCal feed, invitation accept...): URL name → kwargs carrying a **bogus** token. Requested
+    as anonymous (GET and POST), each must answer **4xx** (404, or a clear 400/410 page),
+    never 2xx/3xx and never 5xx.
+
+``GLOBAL: set[str]``
+    URL names that are not business-scoped: landing, sign-up, home, business creation, the
+    auth views, the coach portfolio. Anonymous GET of those without required kwargs must not
+    answer 5xx. A GLOBAL name whose pattern has ``business_id`` fails the test.
+
+The Django admin (the ``admin`` namespace) is global by nature and needs no entry: the test
+checks that a non-staff user is sent to the admin login page instead.
+
+A name listed twice (in two modules, or in two of the three collections) fails, and so does a
+listed name that no longer exists in the URLconf.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.resolvers import RegexPattern, RoutePattern
+
+from outsourcing.models import Membership
+
+from .conftest import Member, make_member
+
+SAMPLE_MODULES = [
+    "tests.outsourcing.url_samples",
+    "tests.providers.url_samples",
+    "tests.reviews.url_samples",
+    "tests.coach.url_samples",
+]
+
+
+def _params(pattern: Any) -> set[str]:
+    """The keyword parameters one pattern segment captures (route or regex)."""
+    if isinstance(pattern, RoutePattern):
+        return set(pattern.converters)
+    if isinstance(pattern, RegexPattern):
+        return set(pattern.regex.groupindex)
+    return set()
+
+
+def _walk(
+    patterns: list[Any], namespace: str = "", params: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, frozenset[str], str]]:
+    for entry in patterns:
+        here = params | _params(entry.pattern)
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, ns, frozenset(here))
+        elif isinstance(entry, URLPattern):
+            name = entry.name or f"<unnamed: {entry.pattern}>"
+            yield f"{namespace}{name}", frozenset(here), str(entry.pattern)
+
+
+def url_names() -> dict[str, frozenset[str]]:
+    """Every named URL in the project → the parameters it captures (union over its patterns)."""
+    found: dict[str, frozenset[str]] = {}
+    for name, params, _route in _walk(get_resolver().url_patterns):
+        found[name] = found.get(name, frozenset()) | params
+    return found
+
+
+def _modules() -> list[Any]:
+    loaded = []
+    for dotted in SAMPLE_MODULES:
+        try:
+            loaded.append(importlib.import_module(dotted))
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not dotted.startswith(exc.name):
+                raise
+    return loaded
+
+
+def _is_admin(name: str) -> bool:
+    return name.startswith("admin:")
+
+
+ALL_URLS = url_names()
+
+
+def _login_url() -> str:
+    return resolve_url(settings.LOGIN_URL)
+
+
+def _assert_login_redirect(response: Any, what: str) -> None:
+    assert response.status_code == 302, f"{what}: expected a login redirect, got {response}"
+    assert response["Location"].startswith(_login_url()), (
+        f"{what}: redirects to {response['Location']}, not the login page"
+    )
+
+
+def test_sample_modules_are_consistent():
+    seen: dict[str, str] = {}
+    for module in _modules():
+        for label in ("PUBLIC", "GLOBAL"):
+            assert hasattr(module, label), f"{module.__name__} must define {label}"
+        assert callable(getattr(module, "samples", None)), f"{module.__name__}.samples missing"
+        for name in [*module.PUBLIC, *module.GLOBAL]:
+            assert name not in seen, f"{name} listed in {seen[name]} and {module.__name__}"
+            seen[name] = module.__name__
+            assert name in ALL_URLS, f"{module.__name__} lists {name}, which no URL is named"
+        for name in module.GLOBAL:
+            assert "business_id" not in ALL_URLS[name], f"{name} has business_id: not GLOBAL"
+
+
+@pytest.mark.django_db
+def test_business_samples_are_consistent(owner: Member):
+    seen: dict[str, str] = {}
+    static = {n for m in _modules() for n in [*m.PUBLIC, *m.GLOBAL]}
+    for module in _modules():
+        for name in module.samples(owner.business):
+            assert name not in seen, f"{name} sampled by {seen[name]} and {module.__name__}"
+            assert name not in static, f"{name} is both sampled and PUBLIC/GLOBAL"
+            seen[name] = module.__name__
+            assert name in ALL_URLS, f"{module.__name__} samples {name}, which no URL is named"
+            assert "business_id" in ALL_URLS[name], f"{name} has no business_id: not a sample"
+
+
+def _classify(name: str, business: Any) -> tuple[str, dict[str, Any]]:
+    for module in _modules():
+        if name in module.GLOBAL:
+            return "global", {}
+        if name in module.PUBLIC:
+            return "public", dict(module.PUBLIC[name])
+    for module in _modules():
+        sampled = module.samples(business)
+        if name in sampled:
+            return "business", dict(sampled[name])
+    return "missing", {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ALL_URLS))
+def test_url_is_closed_to_other_tenants_and_anonymous(name: str, client: Any):
+    params = ALL_URLS[name]
+    if _is_admin(name):
+        if params or "<unnamed" in name:
+            return  # object pages of the admin: guarded by the same admin_view as the index
+        user = make_member(role=Membership.Role.OWNER).user
+        client.force_login(user)
+        response = client.get(reverse(name))
+        if name in ("admin:login", "admin:logout"):
+            assert response.status_code < 500, f"{name}: answered {response}"
+        else:
+            _assert_login_redirect_admin(response, name)
+        return
+
+    assert "<unnamed" not in name, f"{name}: give every URL pattern a name"
+    owner = make_member(role=Membership.Role.OWNER)
+    kind, kwargs = _classify(name, owner.business)
+    assert kind != "missing", (
+        f"No sample for URL {name!r}: add it to tests/<app>/url_samples.py "
+        "(samples(), PUBLIC or GLOBAL; see this module's docstring)."
+    )
+
+    if kind == "global":
+        if not params:
+            response = client.get(reverse(name))
+            assert response.status_code < 500, f"{name}: anonymous GET answered {response}"
+        return
+
+    if kind == "public":
+        url = reverse(name, kwargs=kwargs)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert 400 <= response.status_code < 500, (
+                f"{name}: anonymous {method.upper()} with a bogus token answered {response}"
+            )
+        return
+
+    kwargs.setdefault("business_id", owner.business.pk)
+    url = reverse(name, kwargs=kwargs)
+
+    client.force_login(owner.user)
+    response = client.get(url)
+    assert response.status_code != 404 and response.status_code < 500, (
+        f"{name}: its own owner got {response} for {url}: the sample points at nothing"
+    )
+    client.logout()
+
+    outsider = make_member(role=Membership.Role.OWNER)
+    client.force_login(outsider.user)
+    for method in ("get", "post"):
+        response = getattr(client, method)(url)
+        assert response.status_code == 404, (
+            f"{name}: another business's owner {method.upper()} {url} answered {response}"
+        )
+    if set(kwargs) - {"business_id"}:
+        swapped = reverse(name, kwargs={**kwargs, "business_id": outsider.business.pk})
+        for method in ("get", "post"):
+            response = getattr(client, method)(swapped)
+            assert response.status_code == 404, (
+                f"{name}: another owner reached this business's object under their own "
+                f"business id ({method.upper()} {swapped} answered {response}); scope the "
+                "queryset by business before looking the object up"
+            )
+    client.logout()
+
+    for method in ("get", "post"):
+        _assert_login_redirect(getattr(client, method)(url), f"{name} anonymous {method}")
+
+
+def _assert_login_redirect_admin(response: Any, name: str) -> None:
+    assert response.status_code == 302, f"{name}: a non-staff user got {response}"
+    assert response["Location"].startswith(reverse("admin:login")), (
+        f"{name}: a non-staff user was sent to {response['Location']}"
+    )
+
+
+def test_the_walk_sees_included_patterns():
+    assert "outsourcing:dashboard" in ALL_URLS
+    assert "business_id" in ALL_URLS["outsourcing:dashboard"]
+    assert "admin:index" in ALL_URLS
+    assert "login" in ALL_URLS
