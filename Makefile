@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/outsourcing
 
-.PHONY: run test install lint check-pg clean
+.PHONY: run test install lint audit check-pg clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
@@ -35,6 +35,26 @@ lint: install
 	$(BIN)/mypy .
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py check
+	@echo "== deploy check with production settings =="
+	DJANGO_DEBUG=false DJANGO_ALLOWED_HOSTS=desk.example.com \
+		DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	@$(MAKE) --no-print-directory audit
+
+# Known vulnerabilities in the installed packages. Security lint of our own code is ruff's
+# "S" rules (bandit's checks) in `ruff check`. pip-audit needs PyPI's JSON API: when it cannot
+# reach it, the audit is skipped with a warning instead of failing the build.
+audit: install
+	@mkdir -p var
+	@if $(BIN)/pip-audit --strict --progress-spinner off --skip-editable >var/pip-audit.log 2>&1; then \
+		echo "pip-audit: no known vulnerabilities"; \
+	elif grep -Eq "Found [0-9]+ known vulnerabilit" var/pip-audit.log; then \
+		cat var/pip-audit.log; exit 1; \
+	elif grep -Eq "could not be audited|ConnectionError|Max retries|Failed to establish" var/pip-audit.log; then \
+		echo "WARNING: pip-audit SKIPPED: its vulnerability database is not reachable (var/pip-audit.log)"; \
+	else \
+		cat var/pip-audit.log; exit 1; \
+	fi
 
 # The whole suite on SQLite, then its database part on PostgreSQL when reachable
 # (under CI=true it must be reachable; tests needing Redis fail there instead of skipping).

@@ -10,13 +10,23 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_settings
 
 from outsourcing.models import Business, Membership
 
 from .factories import MembershipFactory
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """MD5 instead of Argon2 under pytest: hashing a password takes microseconds, not 50 ms.
+
+    Production keeps Argon2 first (tests/test_security.py checks the real settings).
+    """
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 def port_open(host: str, port: int) -> bool:
