@@ -165,11 +165,20 @@ class OwnerTask(models.Model):
         CONSIDER = "consider", _("Consider")
         KEEP = "keep", _("Keep")
 
+    SKILL_CHOICES = [
+        (1, _("1 — I struggle with it")),
+        (2, _("2 — Weak")),
+        (3, _("3 — Competent")),
+        (4, _("4 — Good")),
+        (5, _("5 — Expert")),
+    ]
+
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="tasks")
     name = models.CharField(max_length=120)
     category = models.CharField(max_length=20, choices=Category.choices, default=Category.OTHER)
     notes = models.TextField(blank=True, max_length=4000)
     hours_per_month = models.DecimalField(
+        _("hours a month"),
         max_digits=5,
         decimal_places=1,
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_HOURS_PER_MONTH)],
@@ -179,6 +188,8 @@ class OwnerTask(models.Model):
         max_length=10, choices=CustomerContact.choices, default=CustomerContact.NONE
     )
     owner_skill = models.PositiveSmallIntegerField(
+        _("your skill"),
+        choices=SKILL_CHOICES,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
         default=3,
         help_text=_("1 = I struggle with it, 5 = I am an expert."),
@@ -222,6 +233,10 @@ class OwnerTask(models.Model):
                 condition=models.Q(provider_monthly_cost__isnull=True)
                 | models.Q(provider_monthly_cost__gte=0),
                 name="ownertask_cost_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(override_call="") | ~models.Q(override_reason=""),
+                name="ownertask_override_has_reason",
             ),
         ]
 

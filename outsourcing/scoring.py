@@ -55,8 +55,13 @@ def format_money(amount: Decimal, currency: str) -> str:
 
 
 def format_hours(hours: Decimal) -> str:
+    """`10` for 10.0, `2.5` for 2.50: no trailing zeros, never scientific notation."""
     normal = hours.normalize()
-    return f"{normal:f}" if normal == normal.to_integral() else f"{hours:f}"
+    return f"{normal.quantize(Decimal(1)):f}" if normal == normal.to_integral() else f"{normal:f}"
+
+
+def hours_phrase(hours: Decimal) -> str:
+    return f"{format_hours(hours)} hour{'' if hours == 1 else 's'}"
 
 
 def opportunity_cost(hours_per_month: Decimal, hourly_value: Decimal) -> Decimal:
@@ -75,7 +80,9 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
     """Apply the seven rules in order and explain the call in one sentence."""
     cost = opportunity_cost(task.hours_per_month, hourly_value)
     gain = net_benefit(cost, task.provider_monthly_cost)
-    hours = format_hours(task.hours_per_month)
+    hours = hours_phrase(task.hours_per_month)
+    # "your 1 hour a month is worth", "your 6 hours a month are worth"
+    hours_are = f"{hours} a month {'is' if task.hours_per_month == 1 else 'are'}"
     worth = format_money(cost, currency)
 
     def made(call: str, rule: int, label: str, reason: str) -> Decision:
@@ -101,15 +108,14 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
             1,
             "Keep: customer-facing",
             f"You talk to customers here: never hand over your direct link with them, "
-            f"even though its {hours} hours a month are worth {worth}.",
+            f"even though its {hours_are} worth {worth}.",
         )
     if task.primary_focus:
         return made(
             KEEP,
             2,
             "Keep: primary focus",
-            f"Landing customers and delivering is where your {hours} hours a month "
-            f"({worth}) count most.",
+            f"Landing customers and delivering is where your {hours} a month ({worth}) count most.",
         )
     if task.compliance_risk == HIGH_RISK and task.owner_skill <= 3:
         return made(
@@ -117,23 +123,27 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
             3,
             "Outsource: a specialist lowers the risk",
             f"Mistakes here carry penalties and you rate your skill {task.owner_skill} of 5: "
-            f"a specialist lowers the risk (your {hours} hours a month are worth {worth}).",
+            f"a specialist lowers the risk (your {hours_are} worth {worth}).",
         )
     if task.provider_monthly_cost is None:
-        return made(
-            CONSIDER,
-            4,
-            "Consider: get a quote",
-            f"Your {hours} hours a month here are worth {worth}: a provider charging less "
-            f"than {worth} a month pays for itself.",
-        )
+        if task.hours_per_month == 0:
+            reason = (
+                f"You log {hours} a month here, so a provider would only add cost: "
+                "check the hours before you ask for a quote."
+            )
+        else:
+            reason = (
+                f"Your {hours_are} worth {worth}: a provider charging less "
+                f"than {worth} a month pays for itself."
+            )
+        return made(CONSIDER, 4, "Consider: get a quote", reason)
     price = format_money(task.provider_monthly_cost, currency)
     if gain is not None and gain > 0:
         return made(
             OUTSOURCE,
             5,
             f"Outsource: saves {format_money(gain, currency)} a month",
-            f"Your {hours} hours a month are worth {worth} and a provider costs {price}, "
+            f"Your {hours_are} worth {worth} and a provider costs {price}, "
             f"so handing it over saves {format_money(gain, currency)} a month.",
         )
     if task.owner_skill <= 2:
@@ -144,9 +154,18 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
             f"A provider costs {price} against {worth} of your time, but at skill "
             f"{task.owner_skill} of 5 someone else would do it better.",
         )
+    if gain == 0:
+        return made(
+            KEEP,
+            7,
+            "Keep for now: a provider costs as much as your time here",
+            f"A provider costs {price} a month, exactly what your {hours_are} worth, "
+            "so handing it over saves nothing.",
+        )
     return made(
         KEEP,
         7,
         "Keep for now: a provider costs more than your time here",
-        f"A provider costs {price} a month, more than the {worth} your {hours} hours are worth.",
+        f"A provider costs {price} a month, more than the {worth} your {hours_are} "
+        "worth, so handing it over saves nothing.",
     )

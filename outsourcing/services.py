@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from .models import Business, Membership
+from .models import Business, Membership, OwnerTask
+from .starter import STARTER_TASKS
 
 
 @transaction.atomic
@@ -20,3 +22,102 @@ def business_create(
     )
     Membership.objects.create(user=owner, business=business, role=Membership.Role.OWNER)
     return business
+
+
+# --- The task inventory ---------------------------------------------------------------------
+
+TASK_FIELDS = (
+    "name",
+    "category",
+    "notes",
+    "hours_per_month",
+    "customer_contact",
+    "owner_skill",
+    "compliance_risk",
+    "primary_focus",
+    "energy",
+    "provider_monthly_cost",
+    "status",
+)
+
+
+@transaction.atomic
+def task_create(*, business: Business, actor: User, **fields: Any) -> OwnerTask:
+    """Add a task to the business's inventory."""
+    task = OwnerTask(business=business, **_task_fields(fields))
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: OwnerTask, actor: User, **fields: Any) -> OwnerTask:
+    """Change a task's figures. The override (if any) stays until the owner clears it."""
+    for name, value in _task_fields(fields).items():
+        setattr(task, name, value)
+    task.full_clean()
+    task.save()
+    return task
+
+
+@transaction.atomic
+def task_delete(*, task: OwnerTask, actor: User) -> None:
+    task.delete()
+
+
+@transaction.atomic
+def task_override(*, task: OwnerTask, actor: User, call: str, reason: str) -> OwnerTask:
+    """Set the owner's own call with a reason, or clear it (call="") to use the rules' call."""
+    task.override_call = call
+    task.override_reason = reason.strip() if call else ""
+    task.full_clean()
+    task.save(update_fields=["override_call", "override_reason", "updated_at"])
+    return task
+
+
+@transaction.atomic
+def tasks_create_from_starter(
+    *, business: Business, actor: User, picks: dict[str, Decimal]
+) -> list[OwnerTask]:
+    """Create one task per picked starter (key → hours a month) with the starter's defaults.
+
+    A starter whose name the business already has is skipped, so submitting the checklist
+    twice does not double the inventory.
+    """
+    existing = {
+        name.lower()
+        for name in OwnerTask.objects.for_business(business).values_list("name", flat=True)
+    }
+    created = []
+    for starter in STARTER_TASKS:
+        if starter.key not in picks or starter.name.lower() in existing:
+            continue
+        task = OwnerTask(
+            business=business,
+            name=starter.name,
+            category=starter.category,
+            hours_per_month=picks[starter.key],
+            customer_contact=starter.customer_contact,
+            compliance_risk=starter.compliance_risk,
+            owner_skill=starter.owner_skill,
+            notes=starter.hint,
+        )
+        task.full_clean()
+        created.append(task)
+    return OwnerTask.objects.bulk_create(created)
+
+
+@transaction.atomic
+def tasks_import(*, business: Business, actor: User, rows: list[dict[str, Any]]) -> list[OwnerTask]:
+    """Create every row (already validated) in one transaction: all or nothing."""
+    tasks = [OwnerTask(business=business, **_task_fields(row)) for row in rows]
+    for task in tasks:
+        task.full_clean()
+    return OwnerTask.objects.bulk_create(tasks)
+
+
+def _task_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(TASK_FIELDS)
+    if unknown:
+        raise TypeError(f"not task fields: {sorted(unknown)}")
+    return fields

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from outsourcing.models import Business
+from tests.factories import OwnerTaskFactory
 
 PUBLIC: dict[str, dict[str, Any]] = {}
 
@@ -26,6 +27,16 @@ GLOBAL: set[str] = {
 
 
 def samples(business: Business) -> dict[str, dict[str, Any]]:
+    task = OwnerTaskFactory(business=business)
     return {
         "outsourcing:dashboard": {},
+        "outsourcing:task-list": {},
+        "outsourcing:task-create": {},
+        "outsourcing:task-starter": {},
+        "outsourcing:task-export": {},
+        "outsourcing:task-import": {},
+        "outsourcing:task-detail": {"pk": task.pk},
+        "outsourcing:task-edit": {"pk": task.pk},
+        "outsourcing:task-delete": {"pk": task.pk},
+        "outsourcing:task-override": {"pk": task.pk},
     }

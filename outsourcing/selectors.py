@@ -1,0 +1,291 @@
+"""Reads for the core app's pages. Everything is scoped by business first.
+
+The call on each task comes from `scoring.decide`, in Python, so the rules live in one place.
+A business's inventory is loaded in one query and decided, filtered and sorted in memory: an
+inventory is tens of rows, rarely hundreds, and the page's query count stays constant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+
+from . import scoring
+from .models import Business, OwnerTask
+
+CALL_ORDER: dict[str, int] = {
+    OwnerTask.Call.OUTSOURCE.value: 0,
+    OwnerTask.Call.CONSIDER.value: 1,
+    OwnerTask.Call.KEEP.value: 2,
+}
+# Tasks that no longer take the owner's time do not count towards what outsourcing would free.
+SETTLED_STATUSES = (OwnerTask.Status.OUTSOURCED, OwnerTask.Status.ELIMINATED)
+
+
+def figures(task: OwnerTask) -> scoring.TaskFigures:
+    return scoring.TaskFigures(
+        hours_per_month=task.hours_per_month,
+        owner_skill=task.owner_skill,
+        customer_contact=task.customer_contact,
+        compliance_risk=task.compliance_risk,
+        primary_focus=task.primary_focus,
+        provider_monthly_cost=task.provider_monthly_cost,
+    )
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A task with its decision, and the owner's override when there is one."""
+
+    task: OwnerTask
+    decision: scoring.Decision
+
+    @property
+    def overridden(self) -> bool:
+        return bool(self.task.override_call)
+
+    @property
+    def call(self) -> str:
+        """The call that counts: the owner's override, else the rules'."""
+        return self.task.override_call or self.decision.call
+
+    @property
+    def call_label(self) -> str:
+        if self.overridden:
+            return f"{OwnerTask.Call(self.call).label}: your call"
+        return self.decision.label
+
+    @property
+    def active(self) -> bool:
+        return self.task.status not in SETTLED_STATUSES
+
+
+def task_row(task: OwnerTask, business: Business) -> TaskRow:
+    return TaskRow(
+        task=task, decision=scoring.decide(figures(task), business.hourly_value, business.currency)
+    )
+
+
+def task_get(*, business: Business, pk: int) -> OwnerTask:
+    """One task of `business`; someone else's task is simply not found (404)."""
+    return get_object_or_404(OwnerTask.objects.for_business(business), pk=pk)
+
+
+def task_rows(*, business: Business) -> list[TaskRow]:
+    """Every task of the business with its decision, in one query."""
+    tasks = OwnerTask.objects.for_business(business).order_by("name", "pk")
+    return [task_row(task, business) for task in tasks]
+
+
+def _sort_key(sort: str) -> Callable[[TaskRow], tuple[Any, ...]]:
+    column = sort.lstrip("-")
+    if column == "hours":
+        return lambda r: (r.task.hours_per_month, r.task.name.lower())
+    if column == "cost":
+        return lambda r: (r.decision.opportunity_cost, r.task.name.lower())
+    if column == "call":
+        return lambda r: (CALL_ORDER[r.call], -(r.decision.net_benefit or 0), r.task.name.lower())
+    return lambda r: (r.task.name.lower(), r.task.pk)
+
+
+def task_list(
+    *,
+    business: Business,
+    category: str = "",
+    status: str = "",
+    call: str = "",
+    q: str = "",
+    sort: str = "name",
+) -> list[TaskRow]:
+    """The inventory page: filtered by category, status, call and text; sorted by `sort`
+    (name, hours, cost, call; a leading '-' reverses)."""
+    tasks = OwnerTask.objects.for_business(business)
+    if category:
+        tasks = tasks.filter(category=category)
+    if status:
+        tasks = tasks.filter(status=status)
+    if q:
+        tasks = tasks.filter(Q(name__icontains=q) | Q(notes__icontains=q))
+    rows = [task_row(task, business) for task in tasks]
+    if call:
+        rows = [row for row in rows if row.call == call]
+    rows.sort(key=_sort_key(sort or "name"), reverse=(sort or "").startswith("-"))
+    return rows
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What handing over the tasks called Outsource would do, per month.
+
+    hours and value (the owner's time they free) count every such task still done in-house;
+    cost sums the providers' prices where known; `unquoted` counts tasks without one.
+    net is the gain on the quoted tasks only (their value minus their cost).
+    """
+
+    tasks: int = 0
+    hours: Decimal = Decimal(0)
+    value: Decimal = Decimal(0)
+    cost: Decimal = Decimal(0)
+    unquoted: int = 0
+    net: Decimal = Decimal(0)
+
+    @property
+    def net_per_year(self) -> Decimal:
+        return self.net * 12
+
+
+def summarise(rows: Iterable[TaskRow]) -> Summary:
+    chosen = [r for r in rows if r.active and r.call == OwnerTask.Call.OUTSOURCE]
+    quoted = [r for r in chosen if r.task.provider_monthly_cost is not None]
+    return Summary(
+        tasks=len(chosen),
+        hours=sum((r.task.hours_per_month for r in chosen), Decimal(0)),
+        value=sum((r.decision.opportunity_cost for r in chosen), Decimal(0)),
+        cost=sum((r.task.provider_monthly_cost or Decimal(0) for r in quoted), Decimal(0)),
+        unquoted=len(chosen) - len(quoted),
+        net=sum((r.decision.net_benefit or Decimal(0) for r in quoted), Decimal(0)),
+    )
+
+
+def outsource_summary_for_businesses(businesses: Iterable[Business]) -> dict[UUID, Summary]:
+    """Summary per business id for a portfolio of businesses, in one query whatever their
+    number. Businesses without tasks get an empty Summary."""
+    by_id = {business.pk: business for business in businesses}
+    rows: dict[UUID, list[TaskRow]] = {pk: [] for pk in by_id}
+    for task in OwnerTask.objects.filter(business_id__in=list(by_id)):
+        rows[task.business_id].append(task_row(task, by_id[task.business_id]))
+    return {pk: summarise(business_rows) for pk, business_rows in rows.items()}
+
+
+@dataclass(frozen=True)
+class MatrixPoint:
+    number: int
+    row: TaskRow
+    x: float
+    y: float
+
+    @property
+    def customer_facing(self) -> bool:
+        return self.row.task.customer_contact == OwnerTask.CustomerContact.DIRECT
+
+
+@dataclass(frozen=True)
+class Matrix:
+    """The delegation matrix's geometry: owner skill (x, 1-5) against opportunity cost (y)."""
+
+    width: int = 640
+    height: int = 400
+    left: int = 78
+    right: int = 20
+    top: int = 20
+    bottom: int = 56
+    max_cost: Decimal = Decimal(0)
+    points: list[MatrixPoint] = field(default_factory=list)
+
+    @property
+    def plot_width(self) -> int:
+        return self.width - self.left - self.right
+
+    @property
+    def plot_height(self) -> int:
+        return self.height - self.top - self.bottom
+
+    @property
+    def x_ticks(self) -> list[tuple[int, float]]:
+        return [(skill, self.skill_x(skill)) for skill in range(1, 6)]
+
+    @property
+    def y_ticks(self) -> list[tuple[Decimal, float]]:
+        return [(self.max_cost * k / 4, self.cost_y(self.max_cost * k / 4)) for k in range(5)]
+
+    @property
+    def mid_x(self) -> float:
+        return self.left + self.plot_width / 2
+
+    @property
+    def mid_y(self) -> float:
+        return self.top + self.plot_height / 2
+
+    def skill_x(self, skill: float) -> float:
+        return round(self.left + (skill - 0.5) / 5 * self.plot_width, 1)
+
+    def cost_y(self, cost: Decimal) -> float:
+        if self.max_cost <= 0:
+            return float(self.top + self.plot_height)
+        share = float(cost / self.max_cost)
+        return round(self.top + (1 - share) * self.plot_height, 1)
+
+
+def _nice_ceiling(amount: Decimal) -> Decimal:
+    """A round axis maximum at or above `amount` (100, 250, 500, 1,000, 2,500...)."""
+    if amount <= 0:
+        return Decimal(100)
+    step = Decimal(1)
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor * 4 >= amount:
+                return step * factor * 4
+        step *= 10
+
+
+def delegation_matrix(rows: list[TaskRow]) -> Matrix:
+    """Place the ranked tasks: tasks sharing a skill level spread sideways within its column."""
+    max_cost = _nice_ceiling(max((r.decision.opportunity_cost for r in rows), default=Decimal(0)))
+    matrix = Matrix(max_cost=max_cost)
+    column_width = matrix.plot_width / 5
+    by_skill: dict[int, list[tuple[int, TaskRow]]] = {}
+    for number, row in enumerate(rows, start=1):
+        by_skill.setdefault(row.task.owner_skill, []).append((number, row))
+    for skill, members in by_skill.items():
+        count = len(members)
+        for index, (number, row) in enumerate(members):
+            offset = 0.0 if count == 1 else (index / (count - 1) - 0.5) * column_width * 0.7
+            matrix.points.append(
+                MatrixPoint(
+                    number=number,
+                    row=row,
+                    x=round(matrix.skill_x(skill) + offset, 1),
+                    y=matrix.cost_y(row.decision.opportunity_cost),
+                )
+            )
+    matrix.points.sort(key=lambda p: p.number)
+    return matrix
+
+
+def _rank_key(row: TaskRow) -> tuple[int, Decimal, Decimal, str]:
+    gain = row.decision.net_benefit
+    return (
+        CALL_ORDER[row.call],
+        -(gain if gain is not None else row.decision.opportunity_cost),
+        -row.decision.opportunity_cost,
+        row.task.name.lower(),
+    )
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    summary: Summary
+    ranked: list[TaskRow]
+    settled: list[TaskRow]
+    matrix: Matrix
+    task_count: int
+
+
+def dashboard_get(*, business: Business) -> Dashboard:
+    """The dashboard: the headline summary, tasks ranked outsource-first by what they save,
+    and the delegation matrix of the tasks still done in-house. One query for the tasks."""
+    rows = task_rows(business=business)
+    ranked = sorted((r for r in rows if r.active), key=_rank_key)
+    return Dashboard(
+        summary=summarise(rows),
+        ranked=ranked,
+        settled=[r for r in rows if not r.active],
+        matrix=delegation_matrix(ranked),
+        task_count=len(rows),
+    )

@@ -1,0 +1,240 @@
+"""The owner's task inventory, the starter checklist, the decision and the dashboard."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from . import selectors, services, task_csv
+from .forms import OverrideForm, OwnerTaskForm, StarterFormSet, TaskFilterForm, TaskImportForm
+from .models import OwnerTask
+from .starter import STARTER_TASKS
+from .tenancy import business_for
+from .types import AuthedRequest
+
+PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def dashboard_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
+    business = business_for(request, business_id)
+    dashboard = selectors.dashboard_get(business=business)
+    return render(
+        request,
+        "outsourcing/dashboard.html",
+        {"business": business, "dashboard": dashboard, "summary": dashboard.summary},
+    )
+
+
+@login_required
+@require_GET
+def task_list_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
+    business = business_for(request, business_id)
+    filter_form = TaskFilterForm(request.GET or None)
+    filters = filter_form.filters() if request.GET else {}
+    rows = selectors.task_list(business=business, **filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "outsourcing/ownertask_list.html",
+        {
+            "business": business,
+            "page": page,
+            "filter_form": filter_form,
+            "sort": filters.get("sort") or "name",
+            "filtered": any(v for k, v in filters.items() if k != "sort"),
+            "has_tasks": bool(rows) or OwnerTask.objects.for_business(business).exists(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_create_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
+    business = business_for(request, business_id, write=True)
+    form = OwnerTaskForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        task = services.task_create(business=business, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("“%(name)s” added.") % {"name": task.name})
+        return redirect(task)
+    return render(request, "outsourcing/ownertask_form.html", {"business": business, "form": form})
+
+
+@login_required
+@require_GET
+def task_detail_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
+    business = business_for(request, business_id)
+    task = selectors.task_get(business=business, pk=pk)
+    row = selectors.task_row(task, business)
+    return render(
+        request,
+        "outsourcing/ownertask_detail.html",
+        {
+            "business": business,
+            "task": task,
+            "row": row,
+            "override_form": OverrideForm(instance=task),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_edit_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
+    business = business_for(request, business_id, write=True)
+    task = selectors.task_get(business=business, pk=pk)
+    form = OwnerTaskForm(request.POST or None, instance=task)
+    if request.method == "POST" and form.is_valid():
+        services.task_update(task=task, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("“%(name)s” saved.") % {"name": task.name})
+        return redirect(task)
+    return render(
+        request,
+        "outsourcing/ownertask_form.html",
+        {"business": business, "form": form, "task": task},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_delete_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
+    business = business_for(request, business_id, write=True)
+    task = selectors.task_get(business=business, pk=pk)
+    if request.method == "POST":
+        name = task.name
+        services.task_delete(task=task, actor=request.user)
+        messages.success(request, _("“%(name)s” deleted.") % {"name": name})
+        return redirect("outsourcing:task-list", business_id=business.pk)
+    return render(
+        request, "outsourcing/ownertask_confirm_delete.html", {"business": business, "task": task}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_override_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
+    business = business_for(request, business_id, write=True)
+    task = selectors.task_get(business=business, pk=pk)
+    form = OverrideForm(request.POST or None, instance=task)
+    if request.method == "POST" and form.is_valid():
+        services.task_override(
+            task=task,
+            actor=request.user,
+            call=form.cleaned_data["override_call"],
+            reason=form.cleaned_data["override_reason"],
+        )
+        if task.override_call:
+            messages.success(request, _("Your call is saved, with your reason."))
+        else:
+            messages.success(request, _("Back to the suggested call."))
+        return redirect(task)
+    # The form was bound to the instance: re-read it so the page shows what is saved.
+    task.refresh_from_db()
+    return render(
+        request,
+        "outsourcing/ownertask_override.html",
+        {
+            "business": business,
+            "task": task,
+            "row": selectors.task_row(task, business),
+            "form": form,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_starter_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
+    """'What fills your week?': tick common tasks, adjust their hours, create them at once."""
+    business = business_for(request, business_id, write=True)
+    have = {
+        name.lower()
+        for name in OwnerTask.objects.for_business(business).values_list("name", flat=True)
+    }
+    initial = [
+        {"key": s.key, "selected": False, "hours_per_month": s.hours_per_month}
+        for s in STARTER_TASKS
+    ]
+    formset = StarterFormSet(request.POST or None, initial=initial, prefix="starter")
+    if request.method == "POST" and formset.is_valid():
+        picks: dict[str, Decimal] = {
+            form.cleaned_data["key"]: form.cleaned_data["hours_per_month"]
+            for form in formset
+            if form.cleaned_data.get("selected")
+        }
+        if not picks:
+            messages.info(request, _("Nothing ticked: add tasks whenever you are ready."))
+            return redirect(business)
+        created = services.tasks_create_from_starter(
+            business=business, actor=request.user, picks=picks
+        )
+        messages.success(
+            request,
+            _("%(count)d tasks added. Here is what to keep and what to hand over.")
+            % {"count": len(created)},
+        )
+        return redirect(business)
+    rows = [
+        (form, starter, starter.name.lower() in have)
+        for form, starter in zip(formset.forms, STARTER_TASKS, strict=True)
+    ]
+    return render(
+        request,
+        "outsourcing/ownertask_starter.html",
+        {"business": business, "formset": formset, "rows": rows},
+    )
+
+
+@login_required
+@require_GET
+def task_export_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
+    business = business_for(request, business_id)
+    rows = selectors.task_rows(business=business)
+    stamp = timezone.localdate(timezone=business.tzinfo).isoformat()
+    filename = f"tasks-{slugify(business.name) or 'business'}-{stamp}.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")  # lets spreadsheet programs detect UTF-8
+    task_csv.export_csv(rows, response)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def task_import_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
+    business = business_for(request, business_id, write=True)
+    form = TaskImportForm(request.POST or None, request.FILES or None)
+    result = None
+    if request.method == "POST" and form.is_valid():
+        result = task_csv.parse_import(form.cleaned_data["file"])
+        if result.ok:
+            created = services.tasks_import(business=business, actor=request.user, rows=result.rows)
+            messages.success(request, _("%(count)d tasks imported.") % {"count": len(created)})
+            return redirect("outsourcing:task-list", business_id=business.pk)
+        if result.file_error:
+            form.add_error("file", result.file_error)
+    return render(
+        request,
+        "outsourcing/ownertask_import.html",
+        {
+            "business": business,
+            "form": form,
+            "result": result,
+            "columns": task_csv.COLUMNS,
+            "choices": {
+                column: [value for value, _label in enum.choices]
+                for column, enum in task_csv.CHOICE_COLUMNS.items()
+            },
+        },
+    )
