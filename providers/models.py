@@ -7,7 +7,9 @@ Everything else belongs to one business, directly or through its job description
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -432,9 +434,20 @@ class Engagement(models.Model):
             "providers:engagement-detail", kwargs={"business_id": self.business_id, "pk": self.pk}
         )
 
+    @property
+    def notice_deadline(self) -> date | None:
+        """The last day to give notice before the renewal date (None without a renewal date)."""
+        if self.renewal_date is None:
+            return None
+        return self.renewal_date - timedelta(days=self.notice_period_days)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
 
 class JobTemplateQuerySet(models.QuerySet["JobTemplate"]):
-    def for_user(self, user: object) -> JobTemplateQuerySet:
+    def for_user(self, user: Any) -> JobTemplateQuerySet:
         return self.filter(owner=user)
 
 
