@@ -7,6 +7,7 @@ includes the whole app.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -102,6 +103,7 @@ def run_manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[s
 
 
 PRINT_SETTINGS = """
+import ast
 import json
 from django.conf import settings as s
 print(json.dumps({
@@ -441,3 +443,38 @@ def test_a_stale_form_gets_a_friendly_csrf_page(owner, production_errors):
     assert response.status_code == 403
     assert "403_csrf.html" in [t.name for t in response.templates]
     assert "That form had expired" in response.content.decode()
+
+
+# --- configuration documentation ----------------------------------------------------------------
+
+
+def settings_env_variables() -> set[str]:
+    """Every variable name outsourcing/settings.py reads through django-environ's `env`."""
+    tree = ast.parse((BASE_DIR / "outsourcing" / "settings.py").read_text(encoding="utf-8"))
+    names = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not node.args:
+            continue
+        func = node.func
+        is_env = (isinstance(func, ast.Name) and func.id == "env") or (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id == "env"
+        )
+        first = node.args[0]
+        if is_env and isinstance(first, ast.Constant) and isinstance(first.value, str):
+            names.add(first.value)
+    return names
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    listed = set(
+        re.findall(
+            r"^#?\s*([A-Z][A-Z0-9_]*)=",
+            (BASE_DIR / ".env.example").read_text(encoding="utf-8"),
+            re.MULTILINE,
+        )
+    )
+    read = settings_env_variables()
+    assert {"DJANGO_DEBUG", "DJANGO_SECRET_KEY", "DATABASE_URL"} <= read
+    assert not read - listed, f"add to .env.example: {sorted(read - listed)}"
