@@ -4,6 +4,7 @@ from functools import cache
 
 from django.http import HttpRequest
 
+from .coach_services import COACHES_GROUP
 from .models import Membership
 
 
@@ -19,7 +20,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return list(Membership.objects.filter(user=user).select_related("business"))
 
     def is_coach() -> bool:
-        return any(m.role == Membership.Role.COACH for m in memberships())
+        if memberships():
+            return any(m.role == Membership.Role.COACH for m in memberships())
+        # A coach who signed up as one but has no client yet (one query, only then).
+        return user.groups.filter(name=COACHES_GROUP).exists()
 
     return {
         "current_business": getattr(request, "business", None),

@@ -7,10 +7,11 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import coach_services, services
 from .forms import BusinessForm, SignupForm
 from .models import Membership
 from .tenancy import business_for
@@ -27,13 +28,28 @@ def landing_view(request: HttpRequest) -> HttpResponse:
 def signup_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("outsourcing:home")
-    form = SignupForm(request.POST or None)
+    # ?next= brings an invited person back to their invitation; ?as=coach leads a coach
+    # to the portfolio instead of setting up a business of their own.
+    next_url = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    as_coach = request.GET.get("as") == "coach"
+    form = SignupForm(request.POST or None, initial={"email": request.GET.get("email", "")})
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        if as_coach:
+            coach_services.coach_register(user)
+        if next_url:
+            return redirect(next_url)
+        if as_coach:
+            messages.success(request, _("Welcome! Add your first client."))
+            return redirect("coach:portfolio")
         messages.success(request, _("Welcome! Let's set up your business."))
         return redirect("outsourcing:business-create")
-    return render(request, "registration/signup.html", {"form": form})
+    return render(request, "registration/signup.html", {"form": form, "as_coach": as_coach})
 
 
 @login_required
@@ -43,8 +59,8 @@ def home_view(request: AuthedRequest) -> HttpResponse:
     owned = [m for m in memberships if m.role == Membership.Role.OWNER]
     if owned:
         return redirect(owned[0].business)
-    if memberships:
-        return redirect(memberships[0].business)
+    if memberships or coach_services.user_is_coach(request.user):
+        return redirect("coach:portfolio")
     return redirect("outsourcing:business-create")
 
 

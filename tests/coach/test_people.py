@@ -1,0 +1,129 @@
+"""Settings → People: the owner invites, changes and revokes coaches; effects are immediate."""
+
+from __future__ import annotations
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from outsourcing.models import Invitation, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def people_url(member, name="coach:people", **kwargs):
+    return reverse(name, kwargs={"business_id": member.business.pk, **kwargs})
+
+
+def test_owner_sees_coaches_and_invites_one(client, owner, coach):
+    client.force_login(owner.user)
+    page = client.get(people_url(owner))
+    body = page.content.decode()
+    assert coach.user.email in body
+    assert "Invite a coach" in body
+    response = client.post(
+        people_url(owner, "coach:invite"),
+        {"role": "coach", "email": "new@example.com", "access": "view"},
+    )
+    assert response.status_code == 302
+    assert Invitation.objects.get().access == "view"
+    assert len(mail.outbox) == 1
+    page = client.get(people_url(owner)).content.decode()
+    assert "new@example.com" in page  # pending
+    assert 'data-testid="invitation-link"' in page  # shown once, to the sender
+    assert 'data-testid="invitation-link"' not in client.get(people_url(owner)).content.decode()
+
+
+def test_bad_invitation_input_gets_a_message(client, owner, coach):
+    client.force_login(owner.user)
+    for data, words in [
+        ({"role": "coach", "email": "nope", "access": "edit"}, "valid email"),
+        ({"role": "coach", "email": "x@example.com", "access": "admin"}, "valid choice"),
+        ({"role": "coach", "email": coach.user.email, "access": "edit"}, "already a member"),
+    ]:
+        response = client.post(people_url(owner, "coach:invite"), data)
+        assert response.status_code == 400
+        assert words in response.content.decode()
+    assert not Invitation.objects.exists()
+
+
+def test_owner_changes_access_and_it_applies_on_the_next_request(client, owner, coach):
+    client.force_login(coach.user)
+    invite = people_url(owner, "coach:invite")
+    client.force_login(owner.user)
+    client.post(
+        people_url(owner, "coach:membership-access", pk=coach.membership.pk), {"access": "view"}
+    )
+    coach.membership.refresh_from_db()
+    assert coach.membership.access == "view"
+    client.force_login(coach.user)
+    # view-only: the owner-invitation form is not offered and a write is refused
+    assert client.post(invite, {"role": "owner", "email": "z@example.com"}).status_code == 403
+    assert client.get(people_url(owner)).status_code == 200
+
+
+def test_owner_revokes_a_coach_and_the_next_click_is_404(client, owner, coach):
+    dashboard = reverse("outsourcing:dashboard", args=[owner.business.pk])
+    client.force_login(coach.user)
+    assert client.get(dashboard).status_code == 200
+    owner_client = client.__class__()
+    owner_client.force_login(owner.user)
+    response = owner_client.post(
+        people_url(owner, "coach:membership-revoke", pk=coach.membership.pk)
+    )
+    assert response.status_code == 302
+    assert client.get(dashboard).status_code == 404
+    assert client.get(people_url(owner)).status_code == 404
+    portfolio = client.get(reverse("coach:portfolio")).content.decode()
+    assert owner.business.name not in portfolio
+
+
+def test_nobody_removes_the_owner(client, owner, coach):
+    client.force_login(owner.user)
+    response = client.post(
+        people_url(owner, "coach:membership-revoke", pk=owner.membership.pk), follow=True
+    )
+    assert "owner cannot be removed" in response.content.decode()
+    client.force_login(coach.user)
+    for name in ("coach:membership-revoke", "coach:membership-access"):
+        response = client.post(people_url(owner, name, pk=owner.membership.pk), {"access": "view"})
+        assert response.status_code == 403
+    assert Membership.objects.filter(pk=owner.membership.pk, role="owner").exists()
+
+
+def test_an_edit_coach_cannot_invite_coaches_or_manage_access(client, owner, coach, viewer):
+    client.force_login(coach.user)
+    page = client.get(people_url(owner)).content.decode()
+    assert "Invite a coach" not in page and "Revoke access" not in page
+    response = client.post(
+        people_url(owner, "coach:invite"), {"role": "coach", "email": "q@example.com"}
+    )
+    assert response.status_code == 403
+    response = client.post(people_url(owner, "coach:membership-revoke", pk=viewer.membership.pk))
+    assert response.status_code == 403
+    assert Membership.objects.filter(pk=viewer.membership.pk).exists()
+    assert not Invitation.objects.exists()
+
+
+def test_owner_withdraws_a_pending_invitation(client, owner):
+    client.force_login(owner.user)
+    client.post(
+        people_url(owner, "coach:invite"),
+        {"role": "coach", "email": "w@example.com", "access": "edit"},
+    )
+    invitation = Invitation.objects.get()
+    client.post(people_url(owner, "coach:invitation-revoke", pk=invitation.pk))
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+    assert 'data-testid="pending-invitations"' not in client.get(people_url(owner)).content.decode()
+
+
+def test_people_page_queries_do_not_grow(client, owner, count_queries):
+    from tests.factories import MembershipFactory
+
+    client.force_login(owner.user)
+    url = people_url(owner)
+    MembershipFactory(business=owner.business, role="coach")
+    few = count_queries(lambda: client.get(url))
+    MembershipFactory.create_batch(15, business=owner.business, role="coach")
+    assert count_queries(lambda: client.get(url)) == few
