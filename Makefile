@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: install
-	mkdir -p var/broker/out var/broker/processed
+	mkdir -p var/broker/out var/broker/processed var/broker/control
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	@echo
