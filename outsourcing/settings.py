@@ -81,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "outsourcing.context_processors.navigation",
+                "reviews.context_processors.notifications",
             ],
         },
     },
@@ -235,6 +236,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TIMEZONE = "UTC"
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=300)
+# Exactly one beat runs the idempotent sweep; no ETA/countdown tasks anywhere.
+CELERY_BEAT_SCHEDULE = {
+    "reviews-sweep": {
+        "task": "reviews.tasks.sweep",
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+        "options": {"expires": float(SWEEP_INTERVAL_SECONDS)},
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,532 @@
+"""Reads for the review pages, the engagement panel, the coach portfolio and the calendar.
+
+Every function is scoped by business (or by user) first, and runs a constant number of
+queries whatever the amount of data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from uuid import UUID
+
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+
+from outsourcing.models import Business, Membership
+from providers.models import (
+    Candidate,
+    Duty,
+    Engagement,
+    Provider,
+    ReferenceDutyFeedback,
+)
+
+from . import cadence, scoring
+from .models import DutyRating, Notification, ReplacementFlag, Review, ReviewSchedule
+
+# --- lists and single objects --------------------------------------------------------------
+
+REVIEW_FILTERS = ("due", "overdue", "completed", "all")
+REVIEW_SORTS = {"due": "due_date", "-due": "-due_date", "provider": "engagement__provider__name"}
+
+
+def business_today(business: Business, now: dt.datetime) -> dt.date:
+    return cadence.local_today(now, business.tzinfo)
+
+
+def review_list(
+    *, business: Business, today: dt.date, show: str = "due", sort: str = "due"
+) -> QuerySet[Review]:
+    qs = Review.objects.for_business(business).select_related(
+        "engagement__provider", "engagement__job", "reviewer"
+    )
+    if show == "due":
+        qs = qs.filter(status=Review.Status.DUE, due_date__gte=today)
+    elif show == "overdue":
+        qs = qs.filter(status=Review.Status.DUE, due_date__lt=today)
+    elif show == "completed":
+        qs = qs.filter(status=Review.Status.COMPLETED)
+    order = REVIEW_SORTS.get(sort, "due_date")
+    if show == "completed" and sort == "due":
+        order = "-due_date"
+    return qs.order_by(order, "pk")
+
+
+def review_counts(*, business: Business, today: dt.date) -> dict[str, int]:
+    agg = Review.objects.for_business(business).aggregate(
+        due=Count("pk", filter=Q(status=Review.Status.DUE, due_date__gte=today)),
+        overdue=Count("pk", filter=Q(status=Review.Status.DUE, due_date__lt=today)),
+        completed=Count("pk", filter=Q(status=Review.Status.COMPLETED)),
+        all=Count("pk"),
+    )
+    return {k: int(v or 0) for k, v in agg.items()}
+
+
+def review_get(*, business: Business, pk: int) -> Review:
+    return get_object_or_404(
+        Review.objects.for_business(business).select_related(
+            "engagement__provider", "engagement__job", "engagement__business", "reviewer"
+        ),
+        pk=pk,
+    )
+
+
+@dataclass
+class RatedDuty:
+    duty: Duty
+    rating: int | None
+    comment: str
+
+
+def review_ratings(*, review: Review) -> list[RatedDuty]:
+    """The duties of the review's job with this review's ratings (two queries)."""
+    ratings = {r.duty_id: r for r in DutyRating.objects.filter(review=review)}
+    rows = []
+    for duty in Duty.objects.filter(job_id=review.engagement.job_id).order_by("order", "pk"):
+        r = ratings.get(duty.pk)
+        rows.append(RatedDuty(duty, r.rating if r else None, r.comment if r else ""))
+    return rows
+
+
+def round_reviews(*, review: Review) -> list[Review]:
+    """Every review of the same engagement and due date (the owner's and a coach's)."""
+    return list(
+        Review.objects.filter(engagement_id=review.engagement_id, due_date=review.due_date)
+        .select_related("reviewer")
+        .order_by("second_opinion", "pk")
+    )
+
+
+def flag_get(*, business: Business, pk: int) -> ReplacementFlag:
+    return get_object_or_404(
+        ReplacementFlag.objects.for_business(business).select_related(
+            "engagement__provider",
+            "engagement__job",
+            "engagement__backup_candidate__provider",
+            "review",
+            "resolved_by",
+        ),
+        pk=pk,
+    )
+
+
+def backup_candidates(*, engagement: Engagement) -> list[Candidate]:
+    """The named backup first, then the rest of the job's shortlist (one query)."""
+    shortlisted = Q(job_id=engagement.job_id, status=Candidate.Status.SHORTLISTED)
+    if engagement.backup_candidate_id:
+        shortlisted |= Q(pk=engagement.backup_candidate_id)
+    candidates = list(
+        Candidate.objects.filter(shortlisted)
+        .exclude(provider_id=engagement.provider_id)
+        .select_related("provider", "package")
+    )
+    candidates.sort(key=lambda c: (c.pk != engagement.backup_candidate_id, c.pk))
+    return candidates
+
+
+def engagement_for_business(*, business: Business, pk: int) -> Engagement:
+    return get_object_or_404(
+        Engagement.objects.for_business(business).select_related("provider", "job"), pk=pk
+    )
+
+
+def schedule_for(*, engagement: Engagement) -> ReviewSchedule:
+    try:
+        return engagement.review_schedule
+    except ReviewSchedule.DoesNotExist:
+        return ReviewSchedule(engagement=engagement)
+
+
+def notification_list(*, user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("business")
+
+
+# --- scores over time -----------------------------------------------------------------------
+
+
+@dataclass
+class Point:
+    due_date: dt.date
+    score: Decimal
+    standing: str
+
+
+@dataclass
+class Chart:
+    """A server-rendered SVG line chart of scores (1 to 5) over time."""
+
+    points: list[Point]
+    width: int = 640
+    height: int = 220
+    pad_left: int = 36
+    pad_right: int = 16
+    pad_top: int = 12
+    pad_bottom: int = 28
+
+    def _x(self, i: int) -> float:
+        inner = self.width - self.pad_left - self.pad_right
+        if len(self.points) <= 1:
+            return self.pad_left + inner / 2
+        return self.pad_left + inner * i / (len(self.points) - 1)
+
+    def _y(self, score: Decimal | float) -> float:
+        inner = self.height - self.pad_top - self.pad_bottom
+        return self.pad_top + inner * (5 - float(score)) / 4
+
+    @property
+    def dots(self) -> list[dict[str, object]]:
+        return [
+            {
+                "x": round(self._x(i), 1),
+                "y": round(self._y(p.score), 1),
+                "score": p.score,
+                "due_date": p.due_date,
+                "standing": p.standing,
+            }
+            for i, p in enumerate(self.points)
+        ]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{d['x']},{d['y']}" for d in self.dots)
+
+    @property
+    def gridlines(self) -> list[dict[str, object]]:
+        return [
+            {"y": round(self._y(v), 1), "label": v, "band": band}
+            for v, band in ((5, ""), (4, "strong"), (3, "meets"), (2, "watch"), (1, ""))
+        ]
+
+    @property
+    def x_end(self) -> int:
+        return self.width - self.pad_right
+
+    @property
+    def label_y(self) -> int:
+        return self.height - 8
+
+    @property
+    def summary(self) -> str:
+        if not self.points:
+            return "No completed reviews yet."
+        parts = [f"{p.due_date:%d %b %Y}: {p.score}" for p in self.points]
+        return "Scores over time — " + "; ".join(parts)
+
+
+def _rounds_by_engagement(
+    engagement_ids: Sequence[int],
+) -> tuple[dict[int, list[Point]], list[Review]]:
+    """Completed rounds (median of reviewers) per engagement, oldest first: one query."""
+    reviews = list(
+        Review.objects.completed()
+        .filter(engagement_id__in=engagement_ids, score__isnull=False)
+        .order_by("due_date", "pk")
+    )
+    grouped: dict[int, dict[dt.date, list[Decimal]]] = defaultdict(lambda: defaultdict(list))
+    for r in reviews:
+        if r.score is not None:
+            grouped[r.engagement_id][r.due_date].append(r.score)
+    points: dict[int, list[Point]] = {}
+    for eid, by_date in grouped.items():
+        pts = []
+        for due, scores in sorted(by_date.items()):
+            score = scoring.round_score(scores)
+            if score is not None:
+                pts.append(Point(due, score, scoring.standing_for(score)))
+        points[eid] = pts
+    return points, reviews
+
+
+@dataclass
+class DutyTrend:
+    duty: Duty
+    ratings: list[tuple[dt.date, float]] = field(default_factory=list)  # round mean per date
+    reference_ratings: list[int] = field(default_factory=list)
+
+    @property
+    def latest(self) -> float | None:
+        return self.ratings[-1][1] if self.ratings else None
+
+    @property
+    def review_mean(self) -> float | None:
+        if not self.ratings:
+            return None
+        return round(statistics.mean(r for _, r in self.ratings), 1)
+
+    @property
+    def reference_mean(self) -> float | None:
+        if not self.reference_ratings:
+            return None
+        return round(statistics.mean(self.reference_ratings), 1)
+
+    @property
+    def direction(self) -> str:
+        if len(self.ratings) < 2:
+            return ""
+        a, b = self.ratings[-2][1], self.ratings[-1][1]
+        return "up" if b > a else "down" if b < a else "same"
+
+
+@dataclass
+class EngagementScorecard:
+    engagement: Engagement
+    chart: Chart
+    duties: list[DutyTrend]
+    open_flags: list[ReplacementFlag]
+
+    @property
+    def latest(self) -> Point | None:
+        return self.chart.points[-1] if self.chart.points else None
+
+
+@dataclass
+class Scorecard:
+    provider: Provider
+    engagements: list[EngagementScorecard]
+
+
+def scorecard(*, business: Business, provider_pk: int) -> Scorecard:
+    """A provider's record in this business: six queries whatever the history's length."""
+    engagements = list(
+        Engagement.objects.for_business(business)
+        .filter(provider_id=provider_pk)
+        .select_related("provider", "job")
+        .order_by("-start_date", "pk")
+    )
+    if not engagements:
+        from django.http import Http404
+
+        raise Http404("No engagement with this provider in this business.")
+    provider = engagements[0].provider
+    ids = [e.pk for e in engagements]
+    points, reviews = _rounds_by_engagement(ids)
+    review_by_id = {r.pk: r for r in reviews}
+    duties_by_job: dict[int, list[Duty]] = defaultdict(list)
+    for duty in Duty.objects.filter(job_id__in={e.job_id for e in engagements}).order_by(
+        "order", "pk"
+    ):
+        duties_by_job[duty.job_id].append(duty)
+    per_duty: dict[int, dict[dt.date, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for rating in DutyRating.objects.filter(review_id__in=list(review_by_id)).only(
+        "review_id", "duty_id", "rating"
+    ):
+        per_duty[rating.duty_id][review_by_id[rating.review_id].due_date].append(rating.rating)
+    refs: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for candidate_id, duty_id, value in ReferenceDutyFeedback.objects.filter(
+        reference__candidate_id__in={e.candidate_id for e in engagements}
+    ).values_list("reference__candidate_id", "duty_id", "rating"):
+        refs[(candidate_id, duty_id)].append(value)
+    flags: dict[int, list[ReplacementFlag]] = defaultdict(list)
+    for flag in ReplacementFlag.objects.open().filter(engagement_id__in=ids):
+        flags[flag.engagement_id].append(flag)
+    cards = []
+    for e in engagements:
+        trends = []
+        for duty in duties_by_job[e.job_id]:
+            by_date = per_duty.get(duty.pk, {})
+            trends.append(
+                DutyTrend(
+                    duty=duty,
+                    ratings=[(d, round(statistics.mean(v), 1)) for d, v in sorted(by_date.items())],
+                    reference_ratings=refs.get((e.candidate_id, duty.pk), []),
+                )
+            )
+        cards.append(
+            EngagementScorecard(
+                engagement=e,
+                chart=Chart(points.get(e.pk, [])),
+                duties=trends,
+                open_flags=flags.get(e.pk, []),
+            )
+        )
+    return Scorecard(provider=provider, engagements=cards)
+
+
+# --- the engagement page's panel ------------------------------------------------------------
+
+
+@dataclass
+class EngagementPanel:
+    engagement: Engagement
+    chart: Chart
+    standing: str
+    score: Decimal | None
+    next_review: Review | None
+    notice_deadline: dt.date | None
+    open_flags: list[ReplacementFlag]
+    backups: list[Candidate]
+    schedule: ReviewSchedule
+    cadence_label: str
+
+
+def engagement_panel(*, business: Business, engagement: Engagement) -> dict[str, object]:
+    """Context for templates/reviews/_engagement_panel.html (`review_panel`): standing, score
+    chart, next review date, notice deadline, open flags with exit plan and backups.
+
+    The engagement must already be scoped to `business` by the caller. Five queries.
+    """
+    if engagement.business_id != business.pk:
+        from django.http import Http404
+
+        raise Http404
+    points, _ = _rounds_by_engagement([engagement.pk])
+    pts = points.get(engagement.pk, [])
+    next_review = (
+        Review.objects.filter(engagement=engagement, second_opinion=False, status=Review.Status.DUE)
+        .order_by("due_date")
+        .first()
+    )
+    flags = list(ReplacementFlag.objects.open().filter(engagement=engagement))
+    schedule = ReviewSchedule.objects.filter(engagement=engagement).first() or ReviewSchedule(
+        engagement=engagement
+    )
+    cfg = cadence.CadenceSettings(
+        close_interval_months=schedule.quarterly_interval_months,
+        relaxed_interval_months=schedule.annual_interval_months,
+        close_count=schedule.quarterly_count,
+    )
+    state = cadence.cadence_state([p.standing for p in pts], cfg)
+    label = (
+        f"every {cfg.close_interval_months} months"
+        if state.mode is cadence.Mode.CLOSE
+        else f"every {cfg.relaxed_interval_months} months"
+    )
+    panel = EngagementPanel(
+        engagement=engagement,
+        chart=Chart(pts),
+        standing=pts[-1].standing if pts else "",
+        score=pts[-1].score if pts else None,
+        next_review=next_review,
+        notice_deadline=cadence.notice_deadline(
+            engagement.renewal_date, engagement.notice_period_days
+        ),
+        open_flags=flags,
+        backups=backup_candidates(engagement=engagement) if flags else [],
+        schedule=schedule,
+        cadence_label=label,
+    )
+    return {"review_panel": panel}
+
+
+# --- the coach portfolio --------------------------------------------------------------------
+
+
+@dataclass
+class BusinessReviewSummary:
+    due_next_30: int = 0
+    overdue: int = 0
+    open_flags: int = 0
+    next_notice_deadline: dt.date | None = None
+    next_notice_engagement: Engagement | None = None
+
+
+def portfolio_summary(
+    *, businesses: Iterable[Business], today: dt.date
+) -> dict[UUID, BusinessReviewSummary]:
+    """Per business: reviews due in the next 30 days, overdue reviews, open flags, the next
+    notice deadline. Three queries for any number of businesses."""
+    ids = [b.pk for b in businesses]
+    out = {bid: BusinessReviewSummary() for bid in ids}
+    if not ids:
+        return out
+    soon = today + dt.timedelta(days=30)
+    rows = (
+        Review.objects.filter(
+            engagement__business_id__in=ids,
+            status=Review.Status.DUE,
+            engagement__status=Engagement.Status.ACTIVE,
+            second_opinion=False,
+        )
+        .values("engagement__business_id")
+        .annotate(
+            due_next_30=Count("pk", filter=Q(due_date__gte=today, due_date__lte=soon)),
+            overdue=Count("pk", filter=Q(due_date__lt=today)),
+        )
+    )
+    for row in rows:
+        s = out[row["engagement__business_id"]]
+        s.due_next_30, s.overdue = row["due_next_30"], row["overdue"]
+    for row in (
+        ReplacementFlag.objects.open()
+        .filter(engagement__business_id__in=ids)
+        .values("engagement__business_id")
+        .annotate(n=Count("pk"))
+    ):
+        out[row["engagement__business_id"]].open_flags = row["n"]
+    for e in Engagement.objects.filter(
+        business_id__in=ids,
+        status=Engagement.Status.ACTIVE,
+        renewal_date__isnull=False,
+        renewal_date__gte=today,
+    ).select_related("provider"):
+        deadline = cadence.notice_deadline(e.renewal_date, e.notice_period_days)
+        if deadline is None or deadline < today:
+            continue
+        s = out[e.business_id]
+        if s.next_notice_deadline is None or deadline < s.next_notice_deadline:
+            s.next_notice_deadline, s.next_notice_engagement = deadline, e
+    return out
+
+
+# --- the calendar feed ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    uid: str
+    day: dt.date
+    summary: str
+    description: str
+    url: str
+
+
+def calendar_events(*, user: User, site_url: str) -> list[CalendarEvent]:
+    """The user's review due dates and notice deadlines across their businesses (3 queries)."""
+    business_ids = list(Membership.objects.filter(user=user).values_list("business_id", flat=True))
+    events = []
+    for review in (
+        Review.objects.filter(
+            engagement__business_id__in=business_ids,
+            status=Review.Status.DUE,
+            second_opinion=False,
+            engagement__status=Engagement.Status.ACTIVE,
+        )
+        .select_related("engagement__provider", "engagement__job", "engagement__business")
+        .order_by("due_date")
+    ):
+        e = review.engagement
+        events.append(
+            CalendarEvent(
+                uid=f"review-{review.pk}@outsourcing-desk",
+                day=review.due_date,
+                summary=f"Review {e.provider.name} ({e.business.name})",
+                description=f"Rate each duty of {e.job.title}.",
+                url=site_url + review.get_absolute_url(),
+            )
+        )
+    for e in Engagement.objects.filter(
+        business_id__in=business_ids,
+        status=Engagement.Status.ACTIVE,
+        renewal_date__isnull=False,
+    ).select_related("provider", "business"):
+        deadline = cadence.notice_deadline(e.renewal_date, e.notice_period_days)
+        if deadline is None:
+            continue
+        events.append(
+            CalendarEvent(
+                uid=f"notice-{e.pk}-{deadline:%Y%m%d}@outsourcing-desk",
+                day=deadline,
+                summary=f"Last day to give notice: {e.provider.name} ({e.business.name})",
+                description=f"The contract renews on {e.renewal_date:%d %b %Y}.",
+                url=site_url
+                + reverse("reviews:review-list", kwargs={"business_id": e.business_id}),
+            )
+        )
+    return sorted(events, key=lambda ev: (ev.day, ev.uid))

@@ -1,0 +1,709 @@
+"""Writes for reviews, flags, reminders and notifications, and the one idempotent sweep.
+
+Guarantees that the rest of the project may rely on:
+- `sweep_run(now)` may run any number of times, concurrently: each review round is created
+  once (conditional unique constraint), each reminder is claimed once (unique constraint on
+  the delivery row, inserted BEFORE sending), each flag is raised once (one open flag per
+  engagement and reason, and never twice for the same review and reason).
+- e-mail is only enqueued after the claim committed (`transaction.on_commit(robust=True)`):
+  a broker outage never fails a request or a sweep; the claim stays `claimed` and a later
+  sweep enqueues it again. Sending moves the row from claimed/failed to `sending` with a
+  conditional update first, so a redelivered task sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from outsourcing.models import Membership
+from providers.models import Engagement, Importance
+
+from . import cadence, scoring
+from .models import (
+    DutyRating,
+    Notification,
+    NotificationPreference,
+    ReminderDelivery,
+    ReplacementFlag,
+    Review,
+    ReviewSchedule,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_SEND_ATTEMPTS = 5
+# A claim the on_commit enqueue should already have delivered; older ones are enqueued again.
+REENQUEUE_AFTER = dt.timedelta(minutes=2)
+RETRY_FAILED_AFTER = dt.timedelta(minutes=10)
+REENQUEUE_BATCH = 500
+
+
+# --- schedule -------------------------------------------------------------------------------
+
+
+def cadence_settings_for(engagement: Engagement) -> cadence.CadenceSettings:
+    try:
+        s = engagement.review_schedule
+    except ReviewSchedule.DoesNotExist:
+        return cadence.CadenceSettings()
+    return cadence.CadenceSettings(
+        close_interval_months=s.quarterly_interval_months,
+        relaxed_interval_months=s.annual_interval_months,
+        close_count=s.quarterly_count,
+    )
+
+
+def engagement_rounds(engagement: Engagement) -> list[tuple[dt.date, scoring.Round]]:
+    """The completed review rounds of an engagement, oldest first (two queries)."""
+    reviews = list(
+        Review.objects.completed()
+        .filter(engagement=engagement, score__isnull=False)
+        .order_by("due_date", "pk")
+    )
+    ones = defaultdict(set)
+    for review_id, duty_id in DutyRating.objects.filter(
+        review__in=[r.pk for r in reviews], rating=1, duty__importance=Importance.MUST
+    ).values_list("review_id", "duty_id"):
+        ones[review_id].add(duty_id)
+    by_date: dict[dt.date, list[Review]] = defaultdict(list)
+    for r in reviews:
+        by_date[r.due_date].append(r)
+    rounds = []
+    for due, group in sorted(by_date.items()):
+        rounds.append(
+            (
+                due,
+                scoring.Round(
+                    scores=tuple(r.score for r in group if r.score is not None),
+                    must_have_ones=frozenset().union(*(ones[r.pk] for r in group)),
+                    replace_decided=any(r.decision == Review.Decision.REPLACE for r in group),
+                ),
+            )
+        )
+    return rounds
+
+
+def _next_due(engagement: Engagement, before: dt.date | None = None) -> tuple[dt.date, int] | None:
+    """Due date and month offset of the engagement's next primary review, or None (no more)."""
+    cfg = cadence_settings_for(engagement)
+    if engagement.kind == Engagement.Kind.ONE_OFF:
+        prior = Review.objects.filter(engagement=engagement, second_opinion=False)
+        if before is not None:
+            prior = prior.filter(due_date__lt=before)
+        if prior.exists():
+            return None
+        return cadence.one_off_due(engagement.start_date, engagement.end_date, cfg), 0
+    rounds = engagement_rounds(engagement)
+    prior_primaries = Review.objects.filter(engagement=engagement, second_opinion=False)
+    if before is not None:
+        prior_primaries = prior_primaries.filter(due_date__lt=before)
+        rounds = [(d, r) for d, r in rounds if d < before]
+    last = prior_primaries.order_by("-due_date").first()
+    if last is None:
+        offset = cadence.first_offset(cfg)
+    else:
+        offset = cadence.next_offset(last.offset_months, [r.standing for _, r in rounds], cfg)
+    due = cadence.due_on(engagement.start_date, offset)
+    if engagement.end_date is not None and due > engagement.end_date:
+        return None
+    return due, offset
+
+
+def review_next_create(*, engagement: Engagement) -> Review | None:
+    """Create the engagement's next review round if it has no open one. Idempotent.
+
+    The due date follows the previous due date (an offset in months from the start), never
+    the completion date. Concurrent callers create one row: the loser hits the conditional
+    unique constraint and gets None.
+    """
+    if engagement.status != Engagement.Status.ACTIVE:
+        return None
+    if Review.objects.filter(
+        engagement=engagement, second_opinion=False, status=Review.Status.DUE
+    ).exists():
+        return None
+    nxt = _next_due(engagement)
+    if nxt is None:
+        return None
+    due, offset = nxt
+    try:
+        with transaction.atomic():
+            return Review.objects.create(
+                engagement=engagement, due_date=due, offset_months=offset, second_opinion=False
+            )
+    except IntegrityError:
+        return None
+
+
+def _redate_open_review(engagement: Engagement) -> None:
+    """Recompute the open round's due date after the schedule or a standing changed."""
+    open_review = (
+        Review.objects.filter(engagement=engagement, second_opinion=False, status=Review.Status.DUE)
+        .order_by("-due_date")
+        .first()
+    )
+    if open_review is None:
+        return
+    nxt = _next_due(engagement, before=open_review.due_date)
+    if nxt is None or nxt[0] == open_review.due_date:
+        return
+    if Review.objects.filter(engagement=engagement, due_date=nxt[0], second_opinion=False).exists():
+        return
+    open_review.due_date, open_review.offset_months = nxt
+    open_review.save(update_fields=["due_date", "offset_months"])
+
+
+@transaction.atomic
+def review_schedule_update(
+    *,
+    engagement: Engagement,
+    actor: User,
+    quarterly_interval_months: int,
+    annual_interval_months: int,
+    quarterly_count: int,
+) -> ReviewSchedule:
+    """Change an engagement's cadence; the open review is re-dated to follow it."""
+    schedule, _ = ReviewSchedule.objects.update_or_create(
+        engagement=engagement,
+        defaults={
+            "quarterly_interval_months": quarterly_interval_months,
+            "annual_interval_months": annual_interval_months,
+            "quarterly_count": quarterly_count,
+        },
+    )
+    engagement.review_schedule = schedule
+    _redate_open_review(engagement)
+    return schedule
+
+
+# --- reviews --------------------------------------------------------------------------------
+
+
+class ReviewError(ValidationError):
+    pass
+
+
+@transaction.atomic
+def review_complete(
+    *,
+    review: Review,
+    actor: User,
+    ratings: Mapping[int, tuple[int, str]],
+    notes: str,
+    decision: str,
+) -> Review:
+    """Record a review: one rating (1 to 5) per duty, score and standing, flags, next round.
+
+    Not repeatable: a completed review is read-only (ReviewError). Raises the flags the
+    rules call for and creates the next round (both idempotent).
+    """
+    review = Review.objects.select_for_update().select_related("engagement").get(pk=review.pk)
+    if review.is_completed:
+        raise ReviewError("This review was already completed; it is read-only now.")
+    if decision not in Review.Decision.values:
+        raise ReviewError("Choose a decision: keep, watch or replace.")
+    duties = list(review.engagement.job.duties.all())
+    missing = [d.what for d in duties if d.pk not in ratings]
+    if missing:
+        raise ReviewError(f"Rate every duty: {', '.join(missing)}.")
+    rows = []
+    pure = []
+    for duty in duties:
+        rating, comment = ratings[duty.pk]
+        if not 1 <= int(rating) <= 5:
+            raise ReviewError(f"Ratings are 1 to 5 ({duty.what}).")
+        rows.append(DutyRating(review=review, duty=duty, rating=int(rating), comment=comment))
+        pure.append(scoring.Rating(duty_id=duty.pk, rating=int(rating), must_have=duty.is_must))
+    DutyRating.objects.bulk_create(rows)
+    review.score = scoring.review_score(pure)
+    review.standing = scoring.standing_for(review.score)
+    review.status = Review.Status.COMPLETED
+    review.reviewer = actor
+    review.completed_at = timezone.now()
+    review.notes = notes
+    review.decision = decision
+    review.save()
+
+    engagement = review.engagement
+    rounds = [r for d, r in engagement_rounds(engagement) if d <= review.due_date]
+    for reason in scoring.flag_reasons(rounds):
+        flag_raise(engagement=engagement, reason=reason, review=review)
+    if review.second_opinion:
+        _redate_open_review(engagement)
+    else:
+        review_next_create(engagement=engagement)
+    return review
+
+
+def review_second_opinion_start(*, review: Review, actor: User) -> Review:
+    """Open (or find) the actor's own review for the same due date. Idempotent."""
+    if review.reviewer_id == actor.pk:
+        return review
+    existing = Review.objects.filter(
+        engagement=review.engagement, due_date=review.due_date, reviewer=actor
+    ).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            return Review.objects.create(
+                engagement=review.engagement,
+                due_date=review.due_date,
+                offset_months=review.offset_months,
+                second_opinion=True,
+                reviewer=actor,
+            )
+    except IntegrityError:
+        return Review.objects.get(
+            engagement=review.engagement,
+            due_date=review.due_date,
+            reviewer=actor,
+            second_opinion=True,
+        )
+
+
+# --- flags ----------------------------------------------------------------------------------
+
+FLAG_DETAIL = {
+    ReplacementFlag.Reason.OVERDUE_ATTENTION: "Review due {due} is more than 30 days overdue.",
+}
+
+
+def flag_raise(
+    *,
+    engagement: Engagement,
+    reason: str,
+    review: Review | None = None,
+    detail: str = "",
+) -> ReplacementFlag | None:
+    """Raise a flag once: one open flag per engagement and reason (a database constraint), and
+    never again for the same review and reason once resolved. Tells the business's members
+    in the app. Returns None when nothing was raised."""
+    if review is not None and ReplacementFlag.objects.filter(review=review, reason=reason).exists():
+        return None
+    try:
+        with transaction.atomic():
+            flag = ReplacementFlag.objects.create(
+                engagement=engagement, review=review, reason=reason, detail=detail
+            )
+            text = f"{engagement.provider.name}: {flag.get_reason_display()}"
+            url = flag.get_absolute_url()
+            Notification.objects.bulk_create(
+                Notification(user_id=uid, business_id=engagement.business_id, text=text, url=url)
+                for uid in Membership.objects.filter(
+                    business_id=engagement.business_id
+                ).values_list("user_id", flat=True)
+            )
+    except IntegrityError:
+        return None
+    return flag
+
+
+def replace_flow_url(engagement: Engagement) -> str:
+    """The providers app's replacement flow for an engagement (its detail page as a fallback)."""
+    for name in ("providers:engagement-replace", "providers:engagement-end"):
+        try:
+            return reverse(
+                name, kwargs={"business_id": engagement.business_id, "pk": engagement.pk}
+            )
+        except NoReverseMatch:
+            continue
+    try:
+        return engagement.get_absolute_url()
+    except NoReverseMatch:
+        return reverse("reviews:review-list", kwargs={"business_id": engagement.business_id})
+
+
+@transaction.atomic
+def flag_resolve(
+    *, flag: ReplacementFlag, actor: User, resolution: str, note: str
+) -> ReplacementFlag:
+    """Resolve an open flag: keep (a note is required) or replace. Only once."""
+    if resolution not in ReplacementFlag.Resolution.values:
+        raise ValidationError("Choose keep or replace.")
+    if resolution == ReplacementFlag.Resolution.KEEP_WITH_NOTE and not note.strip():
+        raise ValidationError("Say why you keep them: the note is required.")
+    flag = ReplacementFlag.objects.select_for_update().get(pk=flag.pk)
+    if not flag.is_open:
+        raise ValidationError("This flag was already resolved.")
+    flag.status = ReplacementFlag.Status.RESOLVED
+    flag.resolution = resolution
+    flag.note = note.strip()
+    flag.resolved_at = timezone.now()
+    flag.resolved_by = actor
+    flag.save()
+    return flag
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user: User, pk: int | None = None) -> int:
+    """Mark one (or every) unread notification of the user as read. Idempotent."""
+    qs = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        qs = qs.filter(pk=pk)
+    return qs.update(read_at=timezone.now())
+
+
+def notification_preference_get(*, user: User) -> NotificationPreference:
+    pref, _ = NotificationPreference.objects.get_or_create(user=user)
+    return pref
+
+
+def notification_preference_update(*, user: User, email_enabled: bool) -> NotificationPreference:
+    pref = notification_preference_get(user=user)
+    pref.email_enabled = email_enabled
+    pref.save(update_fields=["email_enabled"])
+    return pref
+
+
+def calendar_token_regenerate(*, user: User) -> str:
+    """A new private calendar link; the old one stops working at once."""
+    import secrets
+
+    pref = notification_preference_get(user=user)
+    pref.calendar_token = secrets.token_urlsafe(32)
+    pref.save(update_fields=["calendar_token"])
+    return pref.calendar_token
+
+
+# --- reminders ------------------------------------------------------------------------------
+
+
+def _absolute(url: str) -> str:
+    return settings.SITE_URL.rstrip("/") + url
+
+
+def _enqueue_send(delivery_id: int) -> bool:
+    """Hand one claimed e-mail to the worker. Never raises: the sweep retries later."""
+    from .tasks import reminder_send
+
+    try:
+        reminder_send.delay(delivery_id)
+    except Exception:
+        logger.warning("Could not enqueue reminder %s; the next sweep will", delivery_id)
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ReminderSpec:
+    engagement: Engagement
+    review: Review | None
+    due_date: dt.date
+    kind: str
+    text: str
+    url: str
+
+
+def reminder_claim(
+    *, spec: ReminderSpec, recipient: User, email_enabled: bool
+) -> ReminderDelivery | None:
+    """Claim one reminder for one person: insert the delivery row (unique), add the in-app
+    notification in the same transaction, and enqueue the e-mail after commit. Returns None if
+    someone already claimed it."""
+    by_email = email_enabled and bool(recipient.email)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            delivery = ReminderDelivery.objects.create(
+                engagement=spec.engagement,
+                review=spec.review,
+                due_date=spec.due_date,
+                kind=spec.kind,
+                recipient=recipient,
+                channel=ReminderDelivery.Channel.EMAIL
+                if by_email
+                else ReminderDelivery.Channel.IN_APP,
+                status=ReminderDelivery.Status.CLAIMED
+                if by_email
+                else ReminderDelivery.Status.SENT,
+                sent_at=None if by_email else now,
+                subject=spec.text[:200],
+                body=(
+                    f"{spec.text}\n\nOpen it: {_absolute(spec.url)}\n\n"
+                    "You get this because you are a member of "
+                    f"{spec.engagement.business.name} on Outsourcing Desk. "
+                    "Turn e-mail reminders off in your notification settings."
+                ),
+            )
+            Notification.objects.create(
+                user=recipient,
+                business_id=spec.engagement.business_id,
+                delivery=delivery,
+                text=spec.text[:300],
+                url=spec.url,
+            )
+            if by_email:
+                transaction.on_commit(partial(_enqueue_send, delivery.pk), robust=True)
+    except IntegrityError:
+        return None
+    return delivery
+
+
+def reminder_deliver(delivery_id: int) -> str:
+    """Send one claimed reminder e-mail and mark it sent.
+
+    Idempotent: the row moves claimed/failed → sending with a conditional update first, so a
+    redelivered or duplicated task finds nothing to do ("skipped"). A failed send is marked
+    `failed` and re-raised (the task retries). A crash between sending and marking leaves the
+    row `sending`: the admin lists it; it is never resent automatically.
+    """
+    now = timezone.now()
+    took = ReminderDelivery.objects.filter(
+        pk=delivery_id,
+        channel=ReminderDelivery.Channel.EMAIL,
+        status__in=[ReminderDelivery.Status.CLAIMED, ReminderDelivery.Status.FAILED],
+        attempts__lt=MAX_SEND_ATTEMPTS,
+    ).update(
+        status=ReminderDelivery.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now
+    )
+    if not took:
+        return "skipped"
+    delivery = ReminderDelivery.objects.select_related("recipient").get(pk=delivery_id)
+    try:
+        send_mail(
+            delivery.subject,
+            delivery.body,
+            settings.DEFAULT_FROM_EMAIL,
+            [delivery.recipient.email],
+        )
+    except Exception as exc:
+        ReminderDelivery.objects.filter(pk=delivery_id).update(
+            status=ReminderDelivery.Status.FAILED, last_error=str(exc)[:500]
+        )
+        raise
+    ReminderDelivery.objects.filter(pk=delivery_id).update(
+        status=ReminderDelivery.Status.SENT, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+def _when(days: int) -> str:
+    if days > 1:
+        return f"due in {days} days"
+    if days == 1:
+        return "due tomorrow"
+    if days == 0:
+        return "due today"
+    return f"{-days} day{'s' if days != -1 else ''} overdue"
+
+
+def _review_specs(now: dt.datetime) -> list[ReminderSpec]:
+    horizon = now.date() + dt.timedelta(days=16)  # 14 days ahead, in any time zone
+    reviews = (
+        Review.objects.filter(
+            status=Review.Status.DUE,
+            second_opinion=False,
+            engagement__status=Engagement.Status.ACTIVE,
+            due_date__lte=horizon,
+        )
+        .select_related("engagement__business", "engagement__provider", "engagement__job")
+        .order_by("due_date", "pk")
+    )
+    specs = []
+    for review in reviews:
+        engagement = review.engagement
+        today = cadence.local_today(now, engagement.business.tzinfo)
+        kind = cadence.review_reminder_kind(today, review.due_date)
+        if kind is None:
+            continue
+        days = (review.due_date - today).days
+        text = f"Review of {engagement.provider.name} ({engagement.job.title}) {_when(days)}"
+        specs.append(
+            ReminderSpec(
+                engagement=engagement,
+                review=review,
+                due_date=review.due_date,
+                kind=str(kind),
+                text=text,
+                url=review.get_absolute_url(),
+            )
+        )
+    return specs
+
+
+def _notice_specs(now: dt.datetime) -> list[ReminderSpec]:
+    engagements = Engagement.objects.filter(
+        status=Engagement.Status.ACTIVE,
+        renewal_date__isnull=False,
+        renewal_date__gte=now.date() - dt.timedelta(days=2),
+    ).select_related("business", "provider", "job")
+    specs = []
+    for engagement in engagements:
+        deadline = cadence.notice_deadline(engagement.renewal_date, engagement.notice_period_days)
+        if deadline is None:
+            continue
+        today = cadence.local_today(now, engagement.business.tzinfo)
+        kind = cadence.notice_reminder_kind(today, deadline)
+        if kind is None:
+            continue
+        days = (deadline - today).days
+        left = "today" if days == 0 else f"in {days} days"
+        text = (
+            f"Last day to give notice to {engagement.provider.name} is {left} "
+            f"({deadline:%d %b %Y}); the contract renews on {engagement.renewal_date:%d %b %Y}"
+        )
+        try:
+            url = engagement.get_absolute_url()
+        except NoReverseMatch:
+            url = reverse("reviews:review-list", kwargs={"business_id": engagement.business_id})
+        specs.append(
+            ReminderSpec(
+                engagement=engagement,
+                review=None,
+                due_date=deadline,
+                kind=str(kind),
+                text=text,
+                url=url,
+            )
+        )
+    return specs
+
+
+def _recipients(business_ids: Iterable[object]) -> dict[object, list[tuple[User, bool]]]:
+    """Members of each business with their e-mail preference (two queries)."""
+    members = Membership.objects.filter(business_id__in=set(business_ids)).select_related("user")
+    prefs = dict(
+        NotificationPreference.objects.filter(user_id__in={m.user_id for m in members}).values_list(
+            "user_id", "email_enabled"
+        )
+    )
+    out: dict[object, list[tuple[User, bool]]] = defaultdict(list)
+    for m in members:
+        if m.user.is_active:
+            out[m.business_id].append((m.user, prefs.get(m.user_id, True)))
+    return out
+
+
+def reminders_send(*, now: dt.datetime) -> int:
+    """Claim every reminder due now (review and notice-deadline) for every member. Idempotent."""
+    specs = _review_specs(now) + _notice_specs(now)
+    if not specs:
+        return 0
+    already = set(
+        ReminderDelivery.objects.filter(
+            engagement_id__in={s.engagement.pk for s in specs},
+            kind__in={s.kind for s in specs},
+        ).values_list("engagement_id", "due_date", "kind", "recipient_id")
+    )
+    recipients = _recipients(s.engagement.business_id for s in specs)
+    claimed = 0
+    for spec in specs:
+        for user, email_enabled in recipients.get(spec.engagement.business_id, []):
+            if (spec.engagement.pk, spec.due_date, spec.kind, user.pk) in already:
+                continue
+            if reminder_claim(spec=spec, recipient=user, email_enabled=email_enabled):
+                claimed += 1
+    return claimed
+
+
+def reminders_requeue(*, now: dt.datetime) -> int:
+    """Enqueue again the e-mails whose enqueue was lost (broker down) or whose retries were
+    lost. Safe to overdo: sending is guarded by a conditional update."""
+    ids = list(
+        ReminderDelivery.objects.filter(channel=ReminderDelivery.Channel.EMAIL)
+        .filter(
+            Q(status=ReminderDelivery.Status.CLAIMED, claimed_at__lt=now - REENQUEUE_AFTER)
+            | Q(
+                status=ReminderDelivery.Status.FAILED,
+                attempts__lt=MAX_SEND_ATTEMPTS,
+                last_attempt_at__lt=now - RETRY_FAILED_AFTER,
+            )
+        )
+        .order_by("claimed_at")
+        .values_list("pk", flat=True)[:REENQUEUE_BATCH]
+    )
+    return sum(1 for pk in ids if _enqueue_send(pk))
+
+
+def overdue_flags_raise(*, now: dt.datetime) -> int:
+    """Raise the attention flag for reviews more than 30 days overdue. Idempotent."""
+    cutoff = now.date() - dt.timedelta(days=cadence.OVERDUE_ATTENTION_DAYS - 1)
+    reason = ReplacementFlag.Reason.OVERDUE_ATTENTION
+    reviews = (
+        Review.objects.filter(
+            status=Review.Status.DUE,
+            second_opinion=False,
+            engagement__status=Engagement.Status.ACTIVE,
+            due_date__lt=cutoff,
+        )
+        .exclude(Exists(ReplacementFlag.objects.filter(review=OuterRef("pk"), reason=reason)))
+        .exclude(
+            Exists(
+                ReplacementFlag.objects.open().filter(
+                    engagement=OuterRef("engagement"), reason=reason
+                )
+            )
+        )
+        .select_related("engagement__business", "engagement__provider")
+    )
+    raised = 0
+    for review in reviews:
+        today = cadence.local_today(now, review.engagement.business.tzinfo)
+        if not cadence.is_overdue_for_attention(today, review.due_date):
+            continue
+        detail = f"Review due {review.due_date:%d %b %Y} is more than 30 days overdue."
+        if flag_raise(engagement=review.engagement, reason=reason, review=review, detail=detail):
+            raised += 1
+    return raised
+
+
+def reviews_schedule(*, now: dt.datetime) -> int:
+    """Create the next review round of every active engagement that has none open."""
+    open_round = Review.objects.filter(
+        engagement=OuterRef("pk"), second_opinion=False, status=Review.Status.DUE
+    )
+    one_off_done = Review.objects.filter(engagement=OuterRef("pk"), second_opinion=False)
+    engagements = (
+        Engagement.objects.active()
+        .exclude(Exists(open_round))
+        .exclude(Q(kind=Engagement.Kind.ONE_OFF) & Exists(one_off_done))
+        .select_related("review_schedule")
+    )
+    return sum(1 for e in engagements if review_next_create(engagement=e) is not None)
+
+
+@dataclass
+class SweepReport:
+    reviews_created: int = 0
+    flags_raised: int = 0
+    reminders_claimed: int = 0
+    emails_requeued: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"reviews created: {self.reviews_created}; flags raised: {self.flags_raised}; "
+            f"reminders claimed: {self.reminders_claimed}; "
+            f"e-mails enqueued again: {self.emails_requeued}"
+        )
+
+
+def sweep_run(*, now: dt.datetime | None = None) -> SweepReport:
+    """Work out from the database what is due and do it: next reviews, attention flags,
+    reminders, lost e-mail enqueues. Idempotent and safe to run concurrently; every unit is
+    its own short transaction (no long locks, no deadlock between two sweeps)."""
+    now = now or timezone.now()
+    report = SweepReport()
+    report.reviews_created = reviews_schedule(now=now)
+    report.flags_raised = overdue_flags_raise(now=now)
+    report.reminders_claimed = reminders_send(now=now)
+    report.emails_requeued = reminders_requeue(now=now)
+    logger.info("sweep: %s", report)
+    return report

@@ -1,0 +1,30 @@
+"""Celery tasks: thin wrappers that wake a service up. The database holds the truth."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def sweep() -> str:
+    """Run by beat every SWEEP_INTERVAL_SECONDS; a lost or duplicated run is harmless."""
+    return str(services.sweep_run(now=timezone.now()))
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    retry_jitter=True,
+    max_retries=services.MAX_SEND_ATTEMPTS - 1,
+)
+def reminder_send(self, delivery_id: int) -> str:
+    """Send one claimed reminder e-mail; the service guards against sending twice."""
+    return services.reminder_deliver(delivery_id)
