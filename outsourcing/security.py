@@ -99,3 +99,15 @@ def lockout_response(
         "cooloff_minutes": max(1, round(cool_off.total_seconds() / 60)) if cool_off else None,
     }
     return render(request, "429.html", context, status=429)
+
+
+def throttled_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str:
+    """The username django-axes counts failures for, trimmed and lower-cased.
+
+    Usernames are e-mail addresses: "Ann@Example.com " and "ann@example.com" are one account
+    to a person, so they must share one failure count (else changing the case of one letter
+    would start a fresh count).
+    """
+    field: str = getattr(settings, "AXES_USERNAME_FORM_FIELD", "username")
+    source = credentials or getattr(request, "POST", {})
+    return str(source.get(field) or "").strip().lower()

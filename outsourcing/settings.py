@@ -205,6 +205,7 @@ AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are still
 # X-Forwarded-For, the address the outermost proxy saw (outsourcing.security).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "outsourcing.security.client_ip_address"
+AXES_USERNAME_CALLABLE = "outsourcing.security.throttled_username"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -223,6 +224,7 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_in": str(VAR_DIR / "broker" / "out"),
         "data_folder_out": str(VAR_DIR / "broker" / "out"),
         "processed_folder": str(VAR_DIR / "broker" / "processed"),
+        "control_folder": str(VAR_DIR / "broker" / "control"),
         "store_processed": False,
     }
 else:

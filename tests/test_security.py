@@ -326,6 +326,15 @@ def test_a_lockout_is_per_username_and_address(client, settings):
 
 
 @pytest.mark.django_db
+def test_changing_the_case_of_the_username_does_not_start_a_fresh_count(client, settings):
+    user = UserFactory()
+    variants = [user.username.upper(), user.username.title(), f" {user.username} "]
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        post_login(client, variants[i % len(variants)], "wrong-password")
+    assert post_login(client, user.username, PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
 def test_a_successful_login_clears_earlier_failures(client, settings):
     user = UserFactory()
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
