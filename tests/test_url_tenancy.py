@@ -46,6 +46,22 @@ and exports three names:
     auth views, the coach portfolio. Anonymous GET of those without required kwargs must not
     answer 5xx. A GLOBAL name whose pattern has ``business_id`` fails the test.
 
+``READ_ONLY: set[str]`` and ``VIEW_ONLY_POST_OK: set[str]`` (both optional)
+    READ_ONLY: business-scoped URLs that never write (lists, details, print, export).
+    VIEW_ONLY_POST_OK: business-scoped URLs a view-only coach may legitimately POST to
+    (e.g. marking their own notification read).
+
+The matrix (``test_url_matrix_for_coaches``) requests every business-scoped URL as a coach
+of another business (not assigned here), as a coach whose access was revoked, and as a
+view-only coach. The first two get 404 for GET and POST. The view-only coach's GET is never
+404 or 5xx (403 is right for a form that only editors may open). The view-only coach's POST
+must be refused with 403 (405 if the URL takes no POST) when the URL is a write action: a
+URL its module does not list in READ_ONLY when the module defines READ_ONLY; otherwise one
+whose GET the view-only coach is refused (403) or that takes only POST (405). A view-only
+POST elsewhere must answer like its GET. After every request of the matrix no tenant row
+has changed (a checksum over every table of the outsourcing, providers and reviews apps,
+history included).
+
 The Django admin (the ``admin`` namespace) is global by nature and needs no entry: the test
 checks that a non-staff user is sent to the admin login page instead.
 
@@ -55,12 +71,14 @@ listed name that no longer exists in the URLconf.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.shortcuts import resolve_url
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -271,3 +289,74 @@ def test_the_walk_sees_included_patterns():
     assert "business_id" in ALL_URLS["outsourcing:dashboard"]
     assert "admin:index" in ALL_URLS
     assert "login" in ALL_URLS
+
+
+def _tenant_checksum() -> str:
+    """A checksum of every row of every table of the tenant apps (history tables included)."""
+    digest = hashlib.sha256()
+    for label in ("outsourcing", "providers", "reviews"):
+        for model in sorted(apps.get_app_config(label).get_models(), key=lambda m: m.__name__):
+            rows = model._default_manager.order_by("pk").values_list()
+            digest.update(f"{model.__name__}:{list(rows)!r}".encode())
+    return digest.hexdigest()
+
+
+def _sampling_module(name: str, business: Any) -> Any:
+    return next(m for m in _modules() if name in m.samples(business))
+
+
+BUSINESS_URLS = sorted(n for n, params in ALL_URLS.items() if "business_id" in params)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", BUSINESS_URLS)
+def test_url_matrix_for_coaches(name: str, client: Any):
+    from outsourcing import coach_services
+
+    owner = make_member(role=Membership.Role.OWNER)
+    kind, kwargs = _classify(name, owner.business)
+    if kind != "business":
+        return  # reported by test_url_is_closed_to_other_tenants_and_anonymous
+    module = _sampling_module(name, owner.business)
+    kwargs.setdefault("business_id", owner.business.pk)
+    url = reverse(name, kwargs=kwargs)
+
+    unassigned = make_member(role=Membership.Role.COACH)  # a coach, of another business
+    revoked = make_member(business=owner.business, role=Membership.Role.COACH)
+    coach_services.membership_revoke(membership=revoked.membership, actor=owner.user)
+    viewer = make_member(
+        business=owner.business, role=Membership.Role.COACH, access=Membership.Access.VIEW
+    )
+
+    nowhere = reverse(name, kwargs={**kwargs, "business_id": uuid.uuid4()})
+    before = _tenant_checksum()
+    for who, user in (("an unassigned coach", unassigned.user), ("a revoked coach", revoked.user)):
+        client.force_login(user)
+        for method in ("get", "post"):
+            response = getattr(client, method)(url)
+            assert _not_found(response, getattr(client, method)(nowhere)), (
+                f"{name}: {who} {method.upper()} {url} answered {response}"
+            )
+    assert _tenant_checksum() == before, f"{name}: a refused request changed tenant data"
+
+    client.force_login(viewer.user)
+    got = client.get(url)
+    assert got.status_code != 404 and got.status_code < 500, (
+        f"{name}: a view-only coach GET {url} answered {got}"
+    )
+    posted = client.post(url)
+    assert _tenant_checksum() == before, f"{name}: a view-only coach's POST changed data"
+    if name in getattr(module, "VIEW_ONLY_POST_OK", set()):
+        return
+    read_only = getattr(module, "READ_ONLY", None)
+    # Without a READ_ONLY list, a write action is recognised by its GET being refused.
+    write_action = name not in read_only if read_only is not None else got.status_code in (403, 405)
+    if write_action:
+        assert posted.status_code in (403, 405), (
+            f"{name}: a view-only coach POST {url} answered {posted}: write views must use "
+            "business_for(request, business_id, write=True)"
+        )
+    else:
+        assert posted.status_code in (got.status_code, 403, 405), (
+            f"{name}: a view-only coach POST {url} answered {posted} (its GET: {got})"
+        )

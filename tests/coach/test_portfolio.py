@@ -35,8 +35,9 @@ def client_business(coach_user, name, *, busy=False, access="edit"):
     if busy:
         today = timezone.localdate()
         engagement = engagement_for(business, renewal=today + dt.timedelta(days=40))
+        later = engagement_for(business, renewal=today + dt.timedelta(days=90))
         Review.objects.create(engagement=engagement, due_date=today - dt.timedelta(days=3))
-        Review.objects.create(engagement=engagement, due_date=today + dt.timedelta(days=10))
+        Review.objects.create(engagement=later, due_date=today + dt.timedelta(days=10))
         ReplacementFlag.objects.create(
             engagement=engagement, reason=ReplacementFlag.Reason.OWNER_DECISION
         )
@@ -59,7 +60,7 @@ def test_portfolio_shows_each_client_with_its_figures(client):
     assert [r.business.name for r in listed] == ["Busy Bakery", "Calm Cafe"]
     row = listed[0]
     assert (row.outsource_hours, row.outsource_value) == (Decimal("6"), Decimal("600.00"))
-    assert row.active_engagements == 1
+    assert row.active_engagements == 2
     assert (row.reviews_due_soon, row.reviews_overdue, row.open_flags) == (1, 1, 1)
     assert row.next_notice_deadline == timezone.localdate() + dt.timedelta(days=10)
     assert row.needs_attention

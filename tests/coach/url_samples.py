@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -28,7 +29,7 @@ def samples(business: Business) -> dict[str, dict[str, Any]]:
         business=business,
         email="invited-coach@example.com",
         role=Membership.Role.COACH,
-        token_hash=f"sample-{business.pk}",
+        token_hash=secrets.token_hex(32),
         invited_by=UserFactory(),
         expires_at=timezone.now() + timedelta(days=7),
     )
@@ -40,3 +41,6 @@ def samples(business: Business) -> dict[str, dict[str, Any]]:
         "coach:invitation-revoke": {"pk": invitation.pk},
         "coach:activity": {},
     }
+
+
+READ_ONLY: set[str] = {"coach:people", "coach:activity"}
