@@ -213,7 +213,11 @@ class StarterTaskForm(forms.Form):
 
     def clean(self) -> dict[str, object]:
         data = super().clean() or {}
-        if (
+        if not data.get("selected"):
+            # An unticked row is not created: whatever is in its hours box does not matter.
+            self.errors.pop("hours_per_month", None)
+            data["hours_per_month"] = None
+        elif (
             data.get("selected")
             and data.get("hours_per_month") is None
             and not self.has_error("hours_per_month")

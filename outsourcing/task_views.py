@@ -8,7 +8,7 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,6 +23,11 @@ from .tenancy import business_for
 from .types import AuthedRequest
 
 PAGE_SIZE = 25
+
+
+def posted(request: HttpRequest) -> QueryDict | None:
+    """The POST data to bind a form to, even when empty (so an empty POST shows errors)."""
+    return request.POST if request.method == "POST" else None
 
 
 @login_required
@@ -63,7 +68,7 @@ def task_list_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def task_create_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
     business = business_for(request, business_id, write=True)
-    form = OwnerTaskForm(request.POST or None)
+    form = OwnerTaskForm(posted(request))
     if request.method == "POST" and form.is_valid():
         task = services.task_create(business=business, actor=request.user, **form.cleaned_data)
         messages.success(request, _("“%(name)s” added.") % {"name": task.name})
@@ -94,7 +99,7 @@ def task_detail_view(request: AuthedRequest, business_id: UUID, pk: int) -> Http
 def task_edit_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
     business = business_for(request, business_id, write=True)
     task = selectors.task_get(business=business, pk=pk)
-    form = OwnerTaskForm(request.POST or None, instance=task)
+    form = OwnerTaskForm(posted(request), instance=task)
     if request.method == "POST" and form.is_valid():
         services.task_update(task=task, actor=request.user, **form.cleaned_data)
         messages.success(request, _("“%(name)s” saved.") % {"name": task.name})
@@ -126,7 +131,7 @@ def task_delete_view(request: AuthedRequest, business_id: UUID, pk: int) -> Http
 def task_override_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
     business = business_for(request, business_id, write=True)
     task = selectors.task_get(business=business, pk=pk)
-    form = OverrideForm(request.POST or None, instance=task)
+    form = OverrideForm(posted(request), instance=task)
     if request.method == "POST" and form.is_valid():
         services.task_override(
             task=task,
@@ -166,7 +171,7 @@ def task_starter_view(request: AuthedRequest, business_id: UUID) -> HttpResponse
         {"key": s.key, "selected": False, "hours_per_month": s.hours_per_month}
         for s in STARTER_TASKS
     ]
-    formset = StarterFormSet(request.POST or None, initial=initial, prefix="starter")
+    formset = StarterFormSet(posted(request), initial=initial, prefix="starter")
     if request.method == "POST" and formset.is_valid():
         picks: dict[str, Decimal] = {
             form.cleaned_data["key"]: form.cleaned_data["hours_per_month"]
@@ -214,7 +219,11 @@ def task_export_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def task_import_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
     business = business_for(request, business_id, write=True)
-    form = TaskImportForm(request.POST or None, request.FILES or None)
+    form = (
+        TaskImportForm(request.POST, request.FILES)
+        if request.method == "POST"
+        else TaskImportForm()
+    )
     result = None
     if request.method == "POST" and form.is_valid():
         result = task_csv.parse_import(form.cleaned_data["file"])

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from uuid import UUID
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -14,7 +12,6 @@ from django.views.decorators.http import require_http_methods
 from . import coach_services, services
 from .forms import BusinessForm, SignupForm
 from .models import Membership
-from .tenancy import business_for
 from .types import AuthedRequest
 
 
@@ -71,11 +68,6 @@ def business_create_view(request: AuthedRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         business = services.business_create(owner=request.user, **form.cleaned_data)
         messages.success(request, _("%(name)s is set up.") % {"name": business.name})
-        return redirect(business)
+        # Onboarding continues with "What fills your week?", then the dashboard.
+        return redirect("outsourcing:task-starter", business_id=business.pk)
     return render(request, "outsourcing/business_form.html", {"form": form})
-
-
-@login_required
-def dashboard_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
-    business = business_for(request, business_id)
-    return render(request, "outsourcing/dashboard.html", {"business": business})

@@ -53,7 +53,7 @@ def test_business_create_makes_the_user_its_owner(client, django_user_model):
         },
     )
     business = Business.objects.get()
-    assert response["Location"] == business.get_absolute_url()
+    assert response["Location"] == reverse("outsourcing:task-starter", args=[business.pk])
     assert Membership.objects.get(user=user, business=business).role == Membership.Role.OWNER
     assert str(business.hourly_value) == "85.50"
 
