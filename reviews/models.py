@@ -115,6 +115,11 @@ class Review(models.Model):
                 name="review_once_per_engagement_due_date",
             ),
             models.UniqueConstraint(
+                fields=["engagement"],
+                condition=Q(second_opinion=False, status="due"),
+                name="review_one_open_round_per_engagement",
+            ),
+            models.UniqueConstraint(
                 fields=["engagement", "due_date", "reviewer"],
                 condition=Q(second_opinion=True),
                 name="review_second_opinion_once_per_reviewer",

@@ -396,7 +396,9 @@ def _enqueue_send(delivery_id: int) -> bool:
     try:
         reminder_send.delay(delivery_id)
     except Exception:
-        logger.warning("Could not enqueue reminder %s; the next sweep will", delivery_id)
+        logger.warning(
+            "Could not enqueue reminder %s; the next sweep will", delivery_id, exc_info=True
+        )
         return False
     return True
 

@@ -1,20 +1,25 @@
-"""Celery tasks: thin wrappers that wake a service up. The database holds the truth."""
+"""Celery tasks: thin wrappers that wake a service up. The database holds the truth.
+
+Bound to the project's app (not shared_task) so that a thread without a current app (the
+sweep runs in threads in tests, on_commit callbacks in web threads) still uses its config.
+"""
 
 from __future__ import annotations
 
-from celery import shared_task
 from django.utils import timezone
+
+from outsourcing.celery import app
 
 from . import services
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@app.task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
 def sweep() -> str:
     """Run by beat every SWEEP_INTERVAL_SECONDS; a lost or duplicated run is harmless."""
     return str(services.sweep_run(now=timezone.now()))
 
 
-@shared_task(
+@app.task(
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
