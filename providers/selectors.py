@@ -411,6 +411,7 @@ def template_list(*, user: User) -> QuerySet[JobTemplate]:
         JobTemplate.objects.for_user(user)
         .select_related("category")
         .annotate(n_duties=Count("duties", distinct=True))
+        .order_by("title", "pk")
     )
 
 

@@ -505,8 +505,8 @@ def reference_record(
     reference.would_hire_again = would_hire_again
     reference.comment = comment
     if status == ReferenceCheck.Status.ANSWERED and reference.answered_at is None:
+        # An outstanding private link now says "already answered" (answered_at is set).
         reference.answered_at = now or timezone.now()
-        reference.token_hash = ""  # an outstanding private link dies with a recorded answer
     reference.save()
     return reference
 
@@ -588,7 +588,7 @@ def reference_answer_submit(
         raise LinkNotUsable(problem)
     claimed = ReferenceCheck.objects.filter(
         pk=ref.pk, answered_at__isnull=True, token_hash=ref.token_hash
-    ).update(answered_at=now, token_hash="", status=ReferenceCheck.Status.ANSWERED)
+    ).update(answered_at=now, status=ReferenceCheck.Status.ANSWERED)
     if claimed != 1:
         raise LinkNotUsable(LinkProblem.USED)
     ref.refresh_from_db()

@@ -194,12 +194,22 @@ def _job_form_page(
         task = OwnerTask.objects.for_business(business).filter(pk=task_id).first()
         if task is not None:
             initial = {"title": task.name, "tasks": [task.pk]}
-    data = request.POST if request.method == "POST" else None
+    data = request.POST.copy() if request.method == "POST" else None
+    # "Add a duty" / "Add expertise" without JavaScript: the same page with one more row.
+    adding = ""
+    if data is not None:
+        for button, prefix in (("more_duties", "duties"), ("more_expertise", "expertise")):
+            if button in data:
+                adding = prefix
+                key = f"{prefix}-TOTAL_FORMS"
+                count = data.get(key, "0")
+                data[key] = str(min(int(count) if count.isdigit() else 0, 59) + 1)
     form = JobForm(data, instance=instance, initial=initial, business=business)
     duties = DutyFormSet(data, instance=instance, prefix="duties")
     requirements = RequirementFormSet(data, instance=instance, prefix="expertise")
     if (
-        request.method == "POST"
+        data is not None
+        and not adding
         and form.is_valid()
         and duties.is_valid()
         and requirements.is_valid()
