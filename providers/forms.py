@@ -189,9 +189,9 @@ class BaseRequirementFormSet(BaseInlineFormSet):
     def add_fields(self, form: forms.BaseForm, index: int | None) -> None:
         super().add_fields(form, index)
         # One query for the expertise choices, whatever the number of rows.
-        if not hasattr(self, "_expertise_choices"):
-            self._expertise_choices = list(form.fields["expertise"].choices)
         field: Any = form.fields["expertise"]
+        if not hasattr(self, "_expertise_choices"):
+            self._expertise_choices = list(field.choices)
         field.choices = self._expertise_choices
 
     def clean(self) -> None:

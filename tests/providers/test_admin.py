@@ -16,14 +16,15 @@ from tests.factories import UserFactory
 from tests.providers.factories import (
     ExpertiseFactory,
     JobFactory,
-    PackageFactory,
     ProviderFactory,
     ServiceCategoryFactory,
 )
 
 PROVIDERS_CSV = (
-    "name,categories,description,website,email,phone,city,region,is_local_small_business,expertise,active\n"
-    "Acme Books,Bookkeeping|Payroll,Small-business books,https://acme.example,hi@acme.example,,Leeds,Yorkshire,1,Payroll law,1\n"
+    "name,categories,description,website,email,phone,city,region,"
+    "is_local_small_business,expertise,active\n"
+    "Acme Books,Bookkeeping|Payroll,Small-business books,https://acme.example,"
+    "hi@acme.example,,Leeds,Yorkshire,1,Payroll law,1\n"
     "Bad Row Ltd,Astrology,,,,,,,0,,1\n"
 )
 
