@@ -179,12 +179,13 @@ class MatrixPoint:
 class Matrix:
     """The delegation matrix's geometry: owner skill (x, 1-5) against opportunity cost (y)."""
 
-    width: int = 640
+    # Drawn in a 480-unit box so that, scaled to a 390px phone, its 18-unit text stays legible.
+    width: int = 480
     height: int = 400
-    left: int = 78
-    right: int = 20
-    top: int = 20
-    bottom: int = 56
+    left: int = 80
+    right: int = 12
+    top: int = 12
+    bottom: int = 62
     max_cost: Decimal = Decimal(0)
     points: list[MatrixPoint] = field(default_factory=list)
 
@@ -245,7 +246,7 @@ def delegation_matrix(rows: list[TaskRow]) -> Matrix:
     for skill, members in by_skill.items():
         count = len(members)
         for index, (number, row) in enumerate(members):
-            offset = 0.0 if count == 1 else (index / (count - 1) - 0.5) * column_width * 0.7
+            offset = 0.0 if count == 1 else (index / (count - 1) - 0.5) * column_width * 0.6
             matrix.points.append(
                 MatrixPoint(
                     number=number,

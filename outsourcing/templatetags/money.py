@@ -47,3 +47,16 @@ def hours(value: object) -> str:
 @register.filter
 def call_css(call: str) -> str:
     return f"call-{call}" if call in ("outsource", "consider", "keep") else "text-bg-secondary"
+
+
+@register.filter
+def compact(value: object) -> str:
+    """Short axis labels: 950, 1.5k, 20k, 1.2M."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    for limit, suffix in ((Decimal(1_000_000), "M"), (Decimal(1_000), "k")):
+        if abs(amount) >= limit:
+            short = (amount / limit).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP).normalize()
+            return f"{short:f}{suffix}"
+    return f"{amount.quantize(Decimal(1), rounding=ROUND_HALF_UP):f}"

@@ -89,7 +89,7 @@ def test_dashboard_headline_ranked_list_and_matrix(owner_client, inventory):
     assert "Old filing (eliminated)" in page
     assert "Keep: customer-facing" in page
     assert "keep approval of what goes out" in page  # the marketing caution
-    assert '<svg viewBox="0 0 640 400" role="img"' in page
+    assert '<svg viewBox="0 0 480 400" role="img"' in page
     assert '<title id="matrix-title">' in page and '<desc id="matrix-desc">' in page
     assert page.count('class="matrix-point"') == 4
     assert "<rect" in page.split('class="matrix-point"')[4]  # customer-facing: a square
