@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import task_views, views
+from . import portability_views, task_views, views
 
 app_name = "outsourcing"
 
@@ -26,5 +26,15 @@ urlpatterns = [
         "b/<uuid:business_id>/tasks/<int:pk>/override/",
         task_views.task_override_view,
         name="task-override",
+    ),
+    path(
+        "b/<uuid:business_id>/settings/export/",
+        portability_views.business_export_view,
+        name="business-export",
+    ),
+    path(
+        "b/<uuid:business_id>/settings/delete/",
+        portability_views.business_delete_view,
+        name="business-delete",
     ),
 ]

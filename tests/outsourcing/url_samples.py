@@ -39,4 +39,6 @@ def samples(business: Business) -> dict[str, dict[str, Any]]:
         "outsourcing:task-edit": {"pk": task.pk},
         "outsourcing:task-delete": {"pk": task.pk},
         "outsourcing:task-override": {"pk": task.pk},
+        "outsourcing:business-export": {},
+        "outsourcing:business-delete": {},
     }
