@@ -20,14 +20,15 @@ from uuid import UUID
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
-from django.urls import include, path, reverse
+from django.urls import include, path, resolve, reverse
 from django.views.decorators.cache import cache_control
 
 from outsourcing.models import Membership
-from outsourcing.security import client_ip_address
+from outsourcing.security import client_ip_address, is_private_request
 from outsourcing.tenancy import business_for
 
 from .conftest import make_member
@@ -279,6 +280,23 @@ def test_a_token_page_is_not_stored_even_without_a_login(client):
 def test_a_view_that_chose_its_own_caching_keeps_it(owner_client):
     response = owner_client.get("/test/cached/")
     assert response["Cache-Control"] == "max-age=60, private"
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("providers:reference-answer", {"token": "t0ken"}),
+        ("reviews:calendar-feed", {"token": "t0ken"}),
+        ("coach:invitation-accept", {"token": "t0ken"}),
+        ("password_reset_confirm", {"uidb64": "MQ", "token": "t0ken"}),
+    ],
+)
+def test_the_private_link_pages_are_recognised_as_token_pages(name, kwargs):
+    """The no-store rule finds these pages by their URL argument named `token`."""
+    request = RequestFactory().get(reverse(name, kwargs=kwargs))
+    request.resolver_match = resolve(request.path_info)
+    request.user = AnonymousUser()
+    assert is_private_request(request)
 
 
 # --- login throttling ---------------------------------------------------------------------------
