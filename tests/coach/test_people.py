@@ -127,3 +127,75 @@ def test_people_page_queries_do_not_grow(client, owner, count_queries):
     few = count_queries(lambda: client.get(url))
     MembershipFactory.create_batch(15, business=owner.business, role="coach")
     assert count_queries(lambda: client.get(url)) == few
+
+
+def _coach_made_business(client):
+    from tests.factories import UserFactory
+
+    coach = UserFactory()
+    client.force_login(coach)
+    client.post(
+        reverse("coach:client-create"),
+        {"name": "New Client", "currency": "USD", "timezone": "UTC", "hourly_value": "50"},
+    )
+    return coach, Membership.objects.get(user=coach).business
+
+
+def test_coach_invites_the_owner_of_a_business_without_one(client):
+    _coach, business = _coach_made_business(client)
+    assert not Invitation.objects.exists()  # no e-mail given at set-up: invite later
+    url = reverse("coach:people", args=[business.pk])
+    page = client.get(url).content.decode()
+    assert "Invite the owner" in page and "Invite a coach" not in page
+    response = client.post(
+        reverse("coach:invite", args=[business.pk]), {"role": "owner", "email": "o@example.com"}
+    )
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.role, invitation.email) == ("owner", "o@example.com")
+    assert len(mail.outbox) == 1
+    # the coach may withdraw the owner invitation they sent
+    client.post(reverse("coach:invitation-revoke", args=[business.pk, invitation.pk]))
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+
+
+def test_view_only_coach_cannot_invite_the_owner(client):
+    coach, business = _coach_made_business(client)
+    Membership.objects.filter(user=coach).update(access="view")
+    assert (
+        "Invite the owner"
+        not in client.get(reverse("coach:people", args=[business.pk])).content.decode()
+    )
+    response = client.post(
+        reverse("coach:invite", args=[business.pk]), {"role": "owner", "email": "o@example.com"}
+    )
+    assert response.status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_a_second_owner_invitation_cannot_be_accepted(client):
+    from outsourcing import coach_services
+    from tests.factories import UserFactory
+
+    coach, business = _coach_made_business(client)
+    first = coach_services.invitation_create(
+        business=business, actor=coach, email="a@example.com", role="owner"
+    )
+    second = coach_services.invitation_create(
+        business=business, actor=coach, email="b@example.com", role="owner"
+    )
+    client.force_login(UserFactory(username="a@example.com"))
+    client.post(first.url.replace("http://127.0.0.1:8000", ""))
+    client.force_login(UserFactory(username="b@example.com"))
+    response = client.post(second.url.replace("http://127.0.0.1:8000", ""))
+    assert response.status_code == 409
+    assert "already has an owner" in response.content.decode()
+    assert business.memberships.filter(role="owner").count() == 1
+
+
+def test_home_sends_a_coach_to_the_portfolio(client, owner, coach):
+    client.force_login(coach.user)
+    assert client.get(reverse("outsourcing:home"))["Location"] == reverse("coach:portfolio")
+    client.force_login(owner.user)
+    assert client.get(reverse("outsourcing:home"))["Location"] == owner.business.get_absolute_url()

@@ -77,7 +77,6 @@ def test_owner_invites_coach_accepts_owner_revokes(
     expect(page.get_by_test_id("coach-row")).to_have_count(0)
 
     # The coach's next click on the (stale) portfolio row finds nothing.
-    response = None
     with coach.expect_navigation() as nav:
         coach.get_by_test_id("portfolio-row").filter(has_text=business.name).get_by_role(
             "link", name=business.name
