@@ -96,3 +96,15 @@ def test_owner_signs_up_lists_tasks_and_sees_the_calls(
     box = page.get_by_test_id("matrix").bounding_box()
     assert box is not None and box["width"] <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir(tmp_path) / "dashboard-390.png"), full_page=True)
+
+    for name, link, heading in (
+        ("tasks", "All tasks, sortable and filterable", "Your tasks"),
+        ("task", "Bookkeeping", "Bookkeeping"),
+    ):
+        page.get_by_role("link", name=link).first.click()
+        expect(page.get_by_role("heading", level=1, name=heading)).to_be_visible()
+        overflow = page.evaluate(
+            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"the {name} page is {overflow}px wider than a 390px phone"
+        page.screenshot(path=str(screenshot_dir(tmp_path) / f"{name}-390.png"), full_page=True)
