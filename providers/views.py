@@ -587,10 +587,12 @@ def reference_answer_view(request: HttpRequest, token: str) -> HttpResponse:
             "asking_business": ref.candidate.job.business.name,
             "form": form,
             "expires_at": ref.token_expires_at,
+            "business_tz": ref.candidate.job.business.timezone,
         },
         status=400 if request.method == "POST" else 200,
     )
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to other sites
+    # The token must not leak to other sites; same-origin keeps the form's CSRF Origin check.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
     return response
 
