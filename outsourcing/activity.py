@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.apps import apps
@@ -23,6 +23,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page, Paginator
 from django.db import models
 from django.db.models import CharField, OuterRef, Subquery, Value
+from django.utils.formats import date_format
 
 from .models import Business, Membership
 
@@ -47,7 +48,7 @@ class Source:
 
 
 SOURCES: tuple[Source, ...] = (
-    Source("business", "outsourcing.Business", "business details", scope="self", name_field="name"),
+    Source("business", "outsourcing.Business", "business", scope="self", name_field="name"),
     Source("membership", "outsourcing.Membership", "access"),
     Source("task", "outsourcing.OwnerTask", "task", name_field="name"),
     Source("job", "providers.JobDescription", "job description", name_field="title"),
@@ -65,8 +66,8 @@ SOURCES: tuple[Source, ...] = (
         "engagement",
         name_via=("provider", "providers.Provider", "name"),
     ),
-    Source("review", "reviews.Review", "review"),
-    Source("flag", "reviews.ReplacementFlag", "replacement flag"),
+    Source("review", "reviews.Review", "review due", name_field="due_date"),
+    Source("flag", "reviews.ReplacementFlag", "replacement flag", name_field="reason"),
 )
 
 
@@ -157,13 +158,15 @@ def activity_queryset(business: Business) -> models.QuerySet[Any]:
     return first.union(*rest, all=True).order_by("-history_date", "-history_id")
 
 
-def _display(field: models.Field, value: Any) -> str:
+def _display(field: Any, value: Any) -> str:
     if value is None or value == "":
         return "—"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return date_format(value, "j M Y")
     text = str(value)
     return text if len(text) <= 40 else text[:39] + "…"
 
@@ -282,7 +285,10 @@ def activity_page(*, business: Business, page: Any = None) -> Page:
                 changes = _changes(model, row, old)
         else:
             if source.name_field:
-                name = getattr(row, source.name_field, "")
+                name = _display(
+                    model._meta.get_field(source.name_field), getattr(row, source.name_field)
+                )
+                name = "" if name == "—" else name
             elif source.name_via is not None:
                 name = names[key].get(getattr(row, f"{source.name_via[0]}_id", None), "")
             else:

@@ -80,6 +80,9 @@ def portfolio_view(request: AuthedRequest) -> HttpResponse:
             "show": show,
             "q": q,
             "query_without_sort": urlencode({k: v for k, v in (("show", show), ("q", q)) if v}),
+            "page_query": urlencode(
+                {k: v for k, v in (("sort", portfolio.sort), ("show", show), ("q", q)) if v}
+            ),
         },
     )
 
