@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -186,9 +188,9 @@ def test_a_second_owner_invitation_cannot_be_accepted(client):
         business=business, actor=coach, email="b@example.com", role="owner"
     )
     client.force_login(UserFactory(username="a@example.com"))
-    client.post(first.url.replace("http://127.0.0.1:8000", ""))
+    client.post(urlparse(first.url).path)
     client.force_login(UserFactory(username="b@example.com"))
-    response = client.post(second.url.replace("http://127.0.0.1:8000", ""))
+    response = client.post(urlparse(second.url).path)
     assert response.status_code == 409
     assert "already has an owner" in response.content.decode()
     assert business.memberships.filter(role="owner").count() == 1
@@ -199,3 +201,30 @@ def test_home_sends_a_coach_to_the_portfolio(client, owner, coach):
     assert client.get(reverse("outsourcing:home"))["Location"] == reverse("coach:portfolio")
     client.force_login(owner.user)
     assert client.get(reverse("outsourcing:home"))["Location"] == owner.business.get_absolute_url()
+
+
+def test_a_coach_cannot_delete_the_business(client, owner, coach):
+    client.force_login(coach.user)
+    url = reverse("outsourcing:business-delete", args=[owner.business.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"name": owner.business.name}).status_code == 403
+    assert type(owner.business).objects.filter(pk=owner.business.pk).exists()
+
+
+def test_an_existing_account_logs_in_through_the_link_and_comes_back(client, owner):
+    from outsourcing import coach_services
+    from tests.factories import PASSWORD, UserFactory
+
+    UserFactory(username="known@example.com")
+    sent = coach_services.invitation_create(
+        business=owner.business, actor=owner.user, email="known@example.com", role="coach"
+    )
+    path = urlparse(sent.url).path
+    body = client.get(path).content.decode()
+    login_url = reverse("login") + "?next=" + path.replace("/", "%2F")
+    assert login_url in body
+    response = client.post(
+        login_url, {"username": "known@example.com", "password": PASSWORD, "next": path}
+    )
+    assert response["Location"] == path
+    assert client.post(path)["Location"] == reverse("coach:portfolio")
