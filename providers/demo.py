@@ -278,9 +278,12 @@ def _shortlist(
 
 
 def _check_all(candidate: Candidate, result: str, note: str = "") -> None:
-    for req in candidate.job.requirements.all():
+    """The same result for every expertise; the note goes on the first (must-have) one."""
+    for i, req in enumerate(candidate.job.requirements.all()):
         ExpertiseCheck.objects.update_or_create(
-            candidate=candidate, expertise=req.expertise, defaults={"result": result, "note": note}
+            candidate=candidate,
+            expertise=req.expertise,
+            defaults={"result": result, "note": note if i == 0 else ""},
         )
 
 

@@ -93,14 +93,24 @@ class Extras:
 
 
 def unused_extras(
-    lines: Sequence[str], used_lines: Iterable[str], monthly_price: Decimal | None
+    lines: Sequence[str],
+    used_lines: Iterable[str],
+    monthly_price: Decimal | None,
+    duty_texts: Iterable[str] = (),
 ) -> Extras:
-    """Package lines that no duty's coverage points at, and their pro-rata part of the price.
+    """Package lines no duty needs, and their pro-rata part of the price.
 
-    The share is rough on purpose: each line is taken to be worth the same.
+    A line is needed when a duty's coverage points at it, or when it shares a word with a
+    covered duty ("Monthly bookkeeping" for "Bookkeeping and bank reconciliation"). The share
+    is rough on purpose: each line is taken to be worth the same.
     """
     used = {line.strip().lower() for line in used_lines if line}
-    unused = [line for line in lines if line.strip().lower() not in used]
+    wanted: set[str] = set()
+    for text in duty_texts:
+        wanted |= _words(text)
+    unused = [
+        line for line in lines if line.strip().lower() not in used and not (_words(line) & wanted)
+    ]
     if not lines:
         return Extras(lines=[], share_of_price=None, percent=0)
     percent = round(100 * len(unused) / len(lines))

@@ -275,6 +275,11 @@ def candidate_page(*, business: Business, pk: int) -> CandidatePage:
             lines,
             [c.package_line for c in coverages.values() if c.coverage != fit.NOT_COVERED],
             candidate_base_monthly_price(candidate) if candidate.package else None,
+            [
+                d.what
+                for d in duties
+                if d.pk in coverages and coverages[d.pk].coverage != fit.NOT_COVERED
+            ],
         ),
         fit=fit.candidate_fit(figures),
         package_lines=lines,

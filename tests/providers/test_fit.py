@@ -69,6 +69,14 @@ def test_unused_extras_share_the_price_pro_rata():
     assert extras.percent == 50
 
 
+def test_a_line_sharing_a_word_with_a_covered_duty_is_not_an_extra():
+    lines = ["Monthly bookkeeping", "Bank reconciliation", "CFO call"]
+    extras = fit.unused_extras(
+        lines, ["Bank reconciliation"], D("300"), ["Bookkeeping and bank reconciliation"]
+    )
+    assert extras.lines == ["CFO call"] and extras.share_of_price == D("100.00")
+
+
 def test_unused_extras_without_price_or_lines():
     assert fit.unused_extras([], [], D("400")).lines == []
     assert fit.unused_extras(["A"], [], None).share_of_price is None
