@@ -45,7 +45,7 @@ class ReviewForm(forms.Form):
                 label=duty.what,
                 choices=RATING_CHOICES,
                 coerce=int,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 error_messages={"required": _("Rate this duty from 1 to 5.")},
             )
             self.fields[f"comment_{duty.pk}"] = forms.CharField(

@@ -171,10 +171,11 @@ class Chart:
     pad_bottom: int = 28
 
     def _x(self, i: int) -> float:
-        inner = self.width - self.pad_left - self.pad_right
+        inset = 24  # keeps the first and last dots and their labels inside the frame
+        inner = self.width - self.pad_left - self.pad_right - 2 * inset
         if len(self.points) <= 1:
-            return self.pad_left + inner / 2
-        return self.pad_left + inner * i / (len(self.points) - 1)
+            return self.pad_left + inset + inner / 2
+        return self.pad_left + inset + inner * i / (len(self.points) - 1)
 
     def _y(self, score: Decimal | float) -> float:
         inner = self.height - self.pad_top - self.pad_bottom

@@ -366,3 +366,25 @@ def test_candidate_backup_listing_excludes_the_hired_provider(owner):
     assert engagement.provider.name not in names
     assert Candidate.objects.filter(job=engagement.job).count() == 2
     assert ReplacementFlag.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_engagement_page_shows_the_reviews_panel(owner_client, owner, count_queries):
+    review = due_review(owner.business, renewal=dt.date(2026, 3, 1))
+    engagement = review.engagement
+    services.flag_raise(engagement=engagement, reason="two_watch")
+    url = reverse("providers:engagement-detail", args=[owner.business.pk, engagement.pk])
+    page = owner_client.get(url).content.decode()
+    assert 'data-testid="review-panel"' in page
+    assert "Two reviews in a row" in page
+    assert review.get_absolute_url() in page
+    few = count_queries(lambda: owner_client.get(url))
+    for _ in range(6):
+        services.review_complete(
+            review=Review.objects.get(engagement=engagement, status="due"),
+            actor=owner.user,
+            ratings=ratings_all(engagement, 3),
+            notes="",
+            decision="keep",
+        )
+    assert count_queries(lambda: owner_client.get(url)) == few
