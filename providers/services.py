@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
@@ -352,13 +352,17 @@ def candidate_add(
     _check_provider_and_package(job.business, provider, package)
     if Candidate.objects.filter(job=job, provider=provider).exists():
         raise ValidationError(f"{provider.name} is already on this shortlist.")
-    candidate = Candidate.objects.create(
-        job=job,
-        provider=provider,
-        package=package,
-        quoted_monthly_price=quoted_monthly_price,
-        notes=notes,
-    )
+    try:
+        with transaction.atomic():
+            candidate = Candidate.objects.create(
+                job=job,
+                provider=provider,
+                package=package,
+                quoted_monthly_price=quoted_monthly_price,
+                notes=notes,
+            )
+    except IntegrityError as exc:  # a concurrent add of the same provider won
+        raise ValidationError(f"{provider.name} is already on this shortlist.") from exc
     _suggest_coverage(candidate)
     return candidate
 
@@ -652,13 +656,17 @@ def engagement_hire(*, candidate: Candidate, actor: User, **terms: Any) -> Engag
     package = terms.get("package")
     if package is not None and package.provider_id != candidate.provider_id:
         raise ValidationError("That package belongs to another provider.")
-    engagement = Engagement.objects.create(
-        business=business,
-        job=job,
-        candidate=candidate,
-        provider=candidate.provider,
-        **{k: v for k, v in terms.items() if k in TERM_FIELDS},
-    )
+    try:
+        with transaction.atomic():
+            engagement = Engagement.objects.create(
+                business=business,
+                job=job,
+                candidate=candidate,
+                provider=candidate.provider,
+                **{k: v for k, v in terms.items() if k in TERM_FIELDS},
+            )
+    except IntegrityError as exc:  # engagement_one_active_per_candidate: a concurrent hire won
+        raise ValidationError("This candidate is already hired for this job.") from exc
     candidate.status = Candidate.Status.HIRED
     candidate.save(update_fields=["status"])
     _outsource_tasks(job, engagement.agreed_price, engagement.billing_period)

@@ -557,3 +557,30 @@ def test_template_copy_into_a_business_without_edit_access_is_refused(
         )
         assert response.status_code == 302 and response["Location"] == template.get_absolute_url()
     assert JobDescription.objects.count() == 1
+
+
+def test_view_only_coach_sees_no_write_buttons(client, owner):
+    coach = make_member(
+        role=Membership.Role.COACH, access=Membership.Access.VIEW, business=owner.business
+    )
+    job = JobFactory(business=owner.business)
+    DutyFactory(job=job)
+    candidate = CandidateFactory(job=job)
+    ReferenceFactory(candidate=candidate)
+    client.force_login(coach.user)
+    pages = {
+        url("job-list", owner.business): ["Write a job description"],
+        job.get_absolute_url(): ["Save as template", "Shortlist a provider", ">Edit<"],
+        candidate.get_absolute_url(): [
+            "Send private link",
+            "Add a reference",
+            "Hire ",
+            "Save coverage",
+        ],
+        url("job-compare", owner.business, pk=job.pk): [">Hire<"],
+        url("provider-list", owner.business): ["Add your own provider"],
+    }
+    for page_url, hidden in pages.items():
+        body = client.get(page_url).content.decode()
+        for text in hidden:
+            assert text not in body, (page_url, text)
