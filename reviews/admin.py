@@ -133,6 +133,22 @@ class ReminderDeliveryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.is_active and request.user.is_superuser
 
+    def get_list_display(self, request):
+        fields = list(super().get_list_display(request))
+        return fields if request.user.is_superuser else [f for f in fields if f != "last_error"]
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        # staff chase stuck claims; the reminder's wording (tenant data) is for superusers
+        return [f for f in fields if f not in ("subject", "body")]
+
+    def get_search_fields(self, request: HttpRequest) -> list[str]:
+        return (
+            ["recipient__email", "subject"] if request.user.is_superuser else ["recipient__email"]
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[ReminderDelivery]:
         return super().get_queryset(request).select_related("recipient")
 

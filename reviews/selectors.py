@@ -37,6 +37,11 @@ REVIEW_FILTERS = ("due", "overdue", "completed", "all")
 REVIEW_SORTS = {"due": "due_date", "-due": "-due_date", "provider": "engagement__provider__name"}
 
 
+# Open reviews still worth doing: those of active engagements, and a one-off engagement's
+# single review (due at its end, so often after it was marked ended).
+LIVE = Q(engagement__status=Engagement.Status.ACTIVE) | Q(engagement__kind=Engagement.Kind.ONE_OFF)
+
+
 def business_today(business: Business, now: dt.datetime) -> dt.date:
     return cadence.local_today(now, business.tzinfo)
 
@@ -48,9 +53,9 @@ def review_list(
         "engagement__provider", "engagement__job", "reviewer"
     )
     if show == "due":
-        qs = qs.filter(status=Review.Status.DUE, due_date__gte=today)
+        qs = qs.filter(LIVE, status=Review.Status.DUE, due_date__gte=today)
     elif show == "overdue":
-        qs = qs.filter(status=Review.Status.DUE, due_date__lt=today)
+        qs = qs.filter(LIVE, status=Review.Status.DUE, due_date__lt=today)
     elif show == "completed":
         qs = qs.filter(status=Review.Status.COMPLETED)
     order = REVIEW_SORTS.get(sort, "due_date")
@@ -61,8 +66,8 @@ def review_list(
 
 def review_counts(*, business: Business, today: dt.date) -> dict[str, int]:
     agg = Review.objects.for_business(business).aggregate(
-        due=Count("pk", filter=Q(status=Review.Status.DUE, due_date__gte=today)),
-        overdue=Count("pk", filter=Q(status=Review.Status.DUE, due_date__lt=today)),
+        due=Count("pk", filter=LIVE & Q(status=Review.Status.DUE, due_date__gte=today)),
+        overdue=Count("pk", filter=LIVE & Q(status=Review.Status.DUE, due_date__lt=today)),
         completed=Count("pk", filter=Q(status=Review.Status.COMPLETED)),
         all=Count("pk"),
     )

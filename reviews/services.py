@@ -510,9 +510,10 @@ def _review_specs(now: dt.datetime) -> list[ReminderSpec]:
     horizon = now.date() + dt.timedelta(days=16)  # 14 days ahead, in any time zone
     reviews = (
         Review.objects.filter(
+            Q(engagement__status=Engagement.Status.ACTIVE)
+            | Q(engagement__kind=Engagement.Kind.ONE_OFF),
             status=Review.Status.DUE,
             second_opinion=False,
-            engagement__status=Engagement.Status.ACTIVE,
             due_date__lte=horizon,
         )
         .select_related("engagement__business", "engagement__provider", "engagement__job")
