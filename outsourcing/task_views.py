@@ -190,6 +190,10 @@ def task_starter_view(request: AuthedRequest, business_id: UUID) -> HttpResponse
             % {"count": len(created)},
         )
         return redirect(business)
+    if len(formset.forms) != len(STARTER_TASKS):
+        # A tampered or truncated post (no management form, wrong form count): start over.
+        messages.error(request, _("The checklist arrived incomplete: tick your tasks again."))
+        formset = StarterFormSet(initial=initial, prefix="starter")
     rows = [
         (form, starter, starter.name.lower() in have)
         for form, starter in zip(formset.forms, STARTER_TASKS, strict=True)

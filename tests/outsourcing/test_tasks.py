@@ -377,3 +377,19 @@ def test_business_creation_leads_to_the_starter_checklist(client, django_user_mo
     )
     business = Membership.objects.get(user=user).business
     assert response["Location"] == url("task-starter", business)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {},
+        {"starter-TOTAL_FORMS": "3", "starter-INITIAL_FORMS": "0", "starter-0-selected": "on"},
+    ],
+)
+def test_starter_truncated_post_starts_over_without_a_500(owner_client, owner, data):
+    response = owner_client.post(url("task-starter", owner.business), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "tick your tasks again" in page or "What fills your week?" in page
+    assert page.count('type="checkbox"') == len(STARTER_TASKS)
+    assert not OwnerTask.objects.exists()
