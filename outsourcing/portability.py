@@ -62,6 +62,7 @@ DELETE_CHUNK = 500
 # --- Finding a business's rows ----------------------------------------------------------------
 
 
+@cache
 def project_app_labels() -> frozenset[str]:
     """The apps whose code lives in this repository (not in the virtualenv)."""
     base = Path(settings.BASE_DIR).resolve()
@@ -73,14 +74,15 @@ def project_app_labels() -> frozenset[str]:
     return frozenset(labels)
 
 
-def project_models() -> list[ModelType]:
+@cache
+def project_models() -> tuple[ModelType, ...]:
     """Every concrete model of the project's apps: history and many-to-many tables included."""
     labels = project_app_labels()
-    return [
+    return tuple(
         model
         for model in apps.get_models(include_auto_created=True)
         if model._meta.app_label in labels and not model._meta.proxy
-    ]
+    )
 
 
 def is_history(model: ModelType) -> bool:
@@ -209,10 +211,11 @@ def business_filter(model: ModelType, business: Business) -> Q:
     return _live_filter(model, business)
 
 
-def business_models() -> list[ModelType]:
+@cache
+def business_models() -> tuple[ModelType, ...]:
     """Project models with a path to Business, in a stable order (app, then model name)."""
     found = [m for m in project_models() if business_path(m) is not None]
-    return sorted(found, key=lambda m: (m._meta.app_label, m._meta.object_name or ""))
+    return tuple(sorted(found, key=lambda m: (m._meta.app_label, m._meta.object_name or "")))
 
 
 def unplaced_models() -> list[str]:
@@ -424,7 +427,8 @@ def business_delete(*, business: Business, actor: User) -> DeletionSummary:
     another business pointing at this one's makes the whole deletion fail, nothing deleted);
     the business's history goes too, except ONE record: the business's own "deleted" history
     entry naming `actor` and the time, which staff see in the admin ("Deleted businesses").
-    Also logged. Not idempotent (the business is gone afterwards); enqueues nothing.
+    Logged once committed. Not idempotent (the business is gone afterwards); enqueues nothing.
+    Foreign keys are checked at commit, so a failure raises IntegrityError from here.
 
     Rows are collected first and then deleted without per-row signals, so deleting does not
     write thousands of "deleted" history rows only to delete them again.
@@ -443,19 +447,23 @@ def business_delete(*, business: Business, actor: User) -> DeletionSummary:
             manager.filter(pk__in=chunk)._raw_delete(manager.db)
         summary.rows[model._meta.label] = len(pks)
 
-    business._history_user = actor  # type: ignore[attr-defined]
-    business._change_reason = (  # type: ignore[attr-defined]
+    # A fresh instance: the caller's keeps its pk if the commit fails (Django clears it).
+    victim = Business.objects.get(pk=business.pk)
+    victim._history_user = actor  # type: ignore[attr-defined]
+    victim._change_reason = (  # type: ignore[attr-defined]
         f"Deleted by its owner {actor.get_username()} (user id {actor.pk}) with "
         f"{summary.total} rows of data"
     )
-    business.delete()
-    logger.warning(
-        "business deleted: id=%s name=%r by user id=%s (%s); %s rows in %s tables",
-        summary.business_id,
-        summary.name,
-        actor.pk,
-        actor.get_username(),
-        summary.total,
-        len(summary.rows),
+    victim.delete()
+    transaction.on_commit(
+        lambda: logger.warning(
+            "business deleted: id=%s name=%r by user id=%s (%s); %s rows in %s tables",
+            summary.business_id,
+            summary.name,
+            actor.pk,
+            actor.get_username(),
+            summary.total,
+            len(summary.rows),
+        )
     )
     return summary

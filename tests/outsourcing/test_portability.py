@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -256,7 +257,7 @@ def test_export_page_lists_contents_with_constant_queries(
 
 @pytest.mark.django_db
 def test_deletion_leaves_no_row_of_the_business_and_touches_no_other(
-    client: Any, owner: Member, caplog: Any
+    client: Any, owner: Member, caplog: Any, django_capture_on_commit_callbacks: Any
 ):
     other = make_member(role=Membership.Role.OWNER)
     seed_everything(owner.business)
@@ -269,7 +270,10 @@ def test_deletion_leaves_no_row_of_the_business_and_touches_no_other(
     client.force_login(owner.user)
     url = reverse("outsourcing:business-delete", args=[business_id])
     assert b"Type the business name" in client.get(url).content
-    with caplog.at_level(logging.INFO, logger="outsourcing.portability"):
+    with (
+        caplog.at_level(logging.INFO, logger="outsourcing.portability"),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         response = client.post(url, {"name": owner.business.name}, follow=True)
     assert response.redirect_chain, "no redirect after deletion"
     assert "all of its data were deleted" in response.content.decode()
@@ -380,3 +384,38 @@ def test_settings_menu_links_export_and_delete_for_owners_only(client: Any, owne
     client.force_login(coach.user)
     page = client.get(reverse("outsourcing:dashboard", args=[owner.business.pk])).content
     assert reverse("outsourcing:business-delete", args=[owner.business.pk]).encode() not in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deletion_commits_under_the_real_foreign_key_checks(client: Any, owner: Member):
+    """Foreign keys are checked at COMMIT: here the deletion really commits (no test
+    transaction around it). A row of another business pointing at this one's refuses it."""
+    other = make_member(role=Membership.Role.OWNER)
+    seed_everything(owner.business)
+    seed_everything(other.business)
+    theirs = _snapshot_of(other.business)
+
+    private = _model("providers.Provider").objects.get(business=owner.business, name="Private Co")
+    stray_job = _model("providers.JobDescription").objects.create(
+        business=other.business, title="Points across businesses"
+    )
+    stray = _model("providers.Candidate").objects.create(job=stray_job, provider=private)
+    mine = _snapshot_of(owner.business)
+    with pytest.raises(IntegrityError):
+        portability.business_delete(business=owner.business, actor=owner.user)
+    client.force_login(owner.user)
+    url = reverse("outsourcing:business-delete", args=[owner.business.pk])
+    response = client.post(url, {"name": owner.business.name})
+    assert response.status_code == 200
+    assert "nothing was deleted" in response.content.decode()
+    assert Business.objects.filter(pk=owner.business.pk).exists()
+    assert _snapshot_of(owner.business) == mine, "a refused deletion deleted something"
+
+    stray.delete()
+    stray_job.delete()
+    portability.business_delete(business=owner.business, actor=owner.user)
+    assert not Business.objects.filter(pk=owner.business.pk).exists()
+    left = _snapshot_of(other.business)
+    assert {k: v for k, v in left.items() if not k.startswith("providers.Historical")} == {
+        k: v for k, v in theirs.items() if not k.startswith("providers.Historical")
+    }
