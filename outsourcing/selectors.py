@@ -277,6 +277,11 @@ class Dashboard:
     matrix: Matrix
     task_count: int
 
+    @property
+    def next_step(self) -> TaskRow | None:
+        """The task to act on first: the top-ranked one not called Keep."""
+        return next((r for r in self.ranked if r.call != OwnerTask.Call.KEEP), None)
+
 
 def dashboard_get(*, business: Business) -> Dashboard:
     """The dashboard: the headline summary, tasks ranked outsource-first by what they save,

@@ -170,3 +170,18 @@ def test_page_queries_do_not_grow_with_tasks(owner_client, owner, count_queries,
 def test_task_detail_queries_are_small(owner_client, owner, count_queries):
     task = OwnerTaskFactory(business=owner.business)
     assert count_queries(lambda: owner_client.get(task.get_absolute_url())) <= 8
+
+
+def test_dashboard_offers_one_next_step(owner_client, inventory):
+    page = owner_client.get(dashboard(inventory)).content.decode()
+    step = page[page.index('data-testid="next-step"') :].split("</p>")[0]
+    bookkeeping = inventory.tasks.get(name="Bookkeeping")
+    assert "Next: write a job description for Bookkeeping" in step
+    assert f"?task={bookkeeping.pk}" in step
+
+
+def test_dashboard_next_step_without_outsource_calls_asks_for_a_quote(owner_client, owner):
+    task = OwnerTaskFactory(business=owner.business, name="Filing")
+    page = owner_client.get(dashboard(owner.business)).content.decode()
+    assert "Next: get a quote for Filing" in page
+    assert task.get_absolute_url() in page
