@@ -42,11 +42,7 @@ def _write_actions_shown(client: Any, url: str, html: str, business_id: str) -> 
 # a name once its template checks `current_membership.can_edit`.
 KNOWN_TO_SHOW_WRITES = {
     "providers:candidate-detail",
-    "providers:job-compare",
-    "providers:job-list",
     "providers:job-detail",
-    "providers:provider-detail",
-    "providers:provider-list",
     "reviews:schedule-edit",
 }
 
