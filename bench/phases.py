@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -152,8 +153,20 @@ def pages(opts: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _timed_sweep(now: Any) -> dict[str, Any]:
-    """One sweep_run with its total time and queries, and the same for each of its steps."""
+class SweepStopped(Exception):
+    """Raised by the alarm when a sweep reaches the benchmark's time limit."""
+
+
+def _stop(signum: int, frame: Any) -> None:
+    raise SweepStopped
+
+
+def _timed_sweep(now: Any, limit: int = 0) -> dict[str, Any]:
+    """One sweep_run with its total time and queries, and the same for each of its steps.
+
+    With `limit` (seconds) the sweep is interrupted there (its open transaction rolls back)
+    and the result says how far it got.
+    """
     from django.db import connection
 
     from reviews import services
@@ -177,28 +190,81 @@ def _timed_sweep(now: Any) -> dict[str, Any]:
 
     for name, fn in originals.items():
         setattr(services, name, wrap(name, fn))
+    previous = signal.signal(signal.SIGALRM, _stop)
+    stopped = False
+    report: dict[str, int] = {}
     try:
         with connection.execute_wrapper(counter):
             started = time.perf_counter()
-            report = services.sweep_run(now=now)
+            signal.alarm(limit)
+            try:
+                result = services.sweep_run(now=now)
+                report = {k: v for k, v in vars(result).items() if isinstance(v, int)}
+            except SweepStopped:
+                stopped = True
+            finally:
+                signal.alarm(0)
             seconds = time.perf_counter() - started
     finally:
+        signal.signal(signal.SIGALRM, previous)
         for name, fn in originals.items():
             setattr(services, name, fn)
     return {
         "seconds": round(seconds, 3),
         "queries": counter.count,
-        "report": {k: v for k, v in vars(report).items() if isinstance(v, int)},
+        "stopped": stopped,
+        "report": report,
         "steps": steps,
     }
 
 
+def _reviews_tables_empty() -> None:
+    """Remove every row the sweeps wrote (children first), keeping the engagements."""
+    from django.db import connection
+
+    from reviews.models import Notification, ReminderDelivery, ReplacementFlag, Review
+
+    with connection.cursor() as cursor:
+        for model in (Notification, ReminderDelivery, ReplacementFlag, Review):
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608
+
+
+def _steady_state_rounds() -> int:
+    """An open round, due in 2 to 10 months, for every active engagement: nothing to do."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from providers.models import Engagement
+    from reviews.models import Review
+
+    today = timezone.localdate()
+    rows = [
+        Review(
+            engagement_id=pk,
+            due_date=today + dt.timedelta(days=60 + pk % 240),
+            offset_months=3,
+        )
+        for pk in Engagement.objects.active().values_list("pk", flat=True)
+    ]
+    Review.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
 def sweep(opts: argparse.Namespace) -> dict[str, Any]:
-    """Seed engagements without reviews; time a sweep with work, then one with nothing to do."""
+    """Time the sweep three ways over the same engagements:
+
+    - idle: every engagement already has its next round, nothing is due (after one warm-up
+      sweep, which claims the notice-deadline reminders that fall on the day);
+    - first: no engagement has a review yet, so every one needs its first round; flags and
+      reminders follow from the due dates (stopped at `--limit` seconds);
+    - second: right after the first, with nothing left to do.
+    """
     from django.utils import timezone
 
     from bench.seed import seed_sweep
     from reviews import services
+    from reviews.models import Review
 
     started = time.perf_counter()
     with _seeding():
@@ -206,8 +272,18 @@ def sweep(opts: argparse.Namespace) -> dict[str, Any]:
         seeded = seed_sweep(engagements=opts.engagements)
     seed_seconds = time.perf_counter() - started
     now = timezone.now()
-    first = _timed_sweep(now)
+
+    _steady_state_rounds()
+    _timed_sweep(now)
     idle = _timed_sweep(now)
+    _reviews_tables_empty()
+
+    first = _timed_sweep(now, limit=opts.limit)
+    second = None
+    if first["stopped"]:
+        first["rounds_created"] = Review.objects.count()
+    else:
+        second = _timed_sweep(now)
     batch = next(
         (
             getattr(services, name)
@@ -222,8 +298,10 @@ def sweep(opts: argparse.Namespace) -> dict[str, Any]:
         "businesses": seeded["businesses"],
         "seed_seconds": round(seed_seconds, 1),
         "batch_size": batch,
-        "first": first,
+        "limit": opts.limit,
         "idle": idle,
+        "first": first,
+        "second": second,
     }
 
 
@@ -235,6 +313,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engagements", type=int, default=0)
     parser.add_argument("--reviews", type=int, default=0)
     parser.add_argument("--clients", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=0, help="stop the first sweep after (s)")
     opts = parser.parse_args(argv)
     _setup()
     if opts.phase == "migrate":
