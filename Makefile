@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/outsourcing
 
-.PHONY: run test install lint audit check-pg clean
+.PHONY: run test install lint audit check-pg clean bench
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11) and "Python 3.11 is required")'
@@ -68,6 +68,12 @@ test: lint
 	else \
 		echo "SKIPPED: PostgreSQL pass — nothing listens on 127.0.0.1:5432"; \
 	fi
+
+# The benchmark at the issue's scale (several minutes; writes bench/RESULTS.md). Uses SQLite
+# under var/bench/ and, when it answers on 127.0.0.1:5432, PostgreSQL databases named
+# outsourcing_bench_*. BENCH_ARGS e.g. "--scale tiny" or "--no-postgres".
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/db.sqlite3 var/broker var/celerybeat-schedule*
