@@ -393,8 +393,11 @@ def _fuzz_form(
     wrong: Client,
     other_checksum: Checksum,
     other_before: str,
-    every_checksum: Checksum,
+    every_checksum: Checksum | None,
 ) -> None:
+    """Post drawn values as `right` (no 5xx, the other business unchanged), then as `wrong`:
+    with `every_checksum` another business's owner (404/405, nothing changes anywhere),
+    without it an anonymous visitor (no 5xx, the other business unchanged)."""
     action = urlsplit(form.action).path
 
     @settings(FUZZ, max_examples=_examples())
@@ -408,15 +411,79 @@ def _fuzz_form(
             assert other_checksum() == other_before, (
                 f"POST {action} as the owner changed ANOTHER business's rows: {_short(data)}"
             )
-            before = every_checksum()
-            response = _post(wrong, action, data, "another business's owner")
-            assert response.status_code in (404, 405), (
-                f"POST {action} as another business's owner answered {response.status_code}"
-            )
-            assert every_checksum() == before, f"a refused POST {action} changed rows"
+            if every_checksum is None:
+                response = _post(wrong, action, data, "an anonymous visitor")
+                assert response.status_code < 500, (
+                    f"POST {action} as anonymous answered {response.status_code} with "
+                    f"{_short(data)}"
+                )
+                assert other_checksum() == other_before, f"anonymous POST {action} changed rows"
+            else:
+                before = every_checksum()
+                response = _post(wrong, action, data, "another business's owner")
+                assert response.status_code in (404, 405), (
+                    f"POST {action} as another business's owner answered {response.status_code}"
+                )
+                assert every_checksum() == before, f"a refused POST {action} changed rows"
             transaction.set_rollback(True)
 
     post_anything()
+
+
+# Global pages (no business in the URL) whose forms are fuzzed too. Left out: the auth views
+# (login attempts trip django-axes' lockout, logout ends the session) and pages with kwargs.
+GLOBAL_SKIP = {
+    "login",
+    "logout",
+    "password_change",
+    "password_reset",
+    "password_reset_done",
+    "password_change_done",
+    "password_reset_complete",
+}
+GLOBAL_URLS = sorted(
+    name
+    for name, params in ALL_URLS.items()
+    if not params and not name.startswith("admin:") and name not in GLOBAL_SKIP
+)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", GLOBAL_URLS)
+def test_global_forms_survive_arbitrary_input(name: str):
+    owner = make_member(role=Membership.Role.OWNER)
+    other = make_member(role=Membership.Role.OWNER)
+    seed_everything(other.business)
+    url = reverse(name)
+    right, anonymous = Client(), Client()
+    right.force_login(owner.user)
+    page = right.get(url)
+    assert page.status_code < 500, f"GET {url} answered {page.status_code}"
+    forms: list[Form] = []
+    if page.status_code == 200 and "html" in page.get("Content-Type", ""):
+        parser = FormParser(url)
+        parser.feed(page.content.decode())
+        forms = [f for f in parser.forms if _global_action(f.action)]
+    if not forms:
+        forms = [Form(action=url, multipart=False)]
+    other_checksum = Checksum(other.business)
+    other_before = other_checksum()
+    for form in forms:
+        key = (_global_action(form.action) or name, tuple(sorted(form.fields)))
+        if key in _fuzzed:
+            continue
+        _fuzzed.add(key)
+        _fuzz_form(form, right, anonymous, other_checksum, other_before, None)
+
+
+def _global_action(url: str) -> str | None:
+    try:
+        match = resolve(urlsplit(url).path)
+    except Resolver404:
+        return None
+    if match.kwargs or match.view_name in GLOBAL_SKIP or match.view_name.startswith("admin:"):
+        return None
+    return match.view_name
 
 
 def test_the_parser_reads_fields_options_and_defaults():
