@@ -185,3 +185,10 @@ def test_dashboard_next_step_without_outsource_calls_asks_for_a_quote(owner_clie
     page = owner_client.get(dashboard(owner.business)).content.decode()
     assert "Next: get a quote for Filing" in page
     assert task.get_absolute_url() in page
+
+
+def test_net_gain_waits_for_a_quote_when_no_outsource_task_has_one(owner_client, owner):
+    OwnerTaskFactory(business=owner.business, compliance_risk="high", owner_skill=1)
+    page = owner_client.get(dashboard(owner.business)).content.decode()
+    assert "Outsourcing 1 task would free 10 hours a month — worth 1,200 USD." in page
+    assert page.count("needs a quote") == 2
