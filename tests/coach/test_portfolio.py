@@ -114,3 +114,17 @@ def test_inside_a_client_the_name_shows_and_the_switcher_lists_all_clients(clien
     assert 'data-testid="current-business">First Client<' in body
     assert "Second Client" in body  # one click away in the switcher
     assert ">Portfolio</a>" in body
+
+
+def test_switching_client_keeps_the_section(client):
+    coach = UserFactory()
+    first = client_business(coach, "First Client")
+    second = client_business(coach, "Second Client")
+    client.force_login(coach)
+    body = client.get(reverse("coach:activity", args=[first.pk])).content.decode()
+    assert f'href="{reverse("coach:activity", args=[second.pk])}">Second Client' in body
+    body = client.get(reverse("coach:people", args=[first.pk])).content.decode()
+    assert f'href="{reverse("coach:people", args=[second.pk])}">Second Client' in body
+    # no such section elsewhere (or outside a business): the dashboard
+    body = client.get(reverse("coach:portfolio")).content.decode()
+    assert f'href="{second.get_absolute_url()}">Second Client' in body
