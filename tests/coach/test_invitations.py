@@ -258,3 +258,15 @@ def test_signup_as_coach_leads_to_the_empty_portfolio(client):
     assert "Add a client" in body
     assert ">Portfolio</a>" in body  # the header link, before any client
     assert client.get(reverse("outsourcing:home"))["Location"] == reverse("coach:portfolio")
+
+
+def test_log_out_and_continue_returns_to_the_invitation(client, owner):
+    sent = coach_services.invitation_create(
+        business=owner.business, actor=owner.user, email="c@example.com", role="coach"
+    )
+    url = reverse("coach:invitation-accept", args=[_token(sent)])
+    client.force_login(owner.user)
+    assert client.get(url).status_code == 403
+    response = client.post(reverse("logout"), {"next": url})
+    assert response["Location"] == url
+    assert client.get(url).status_code == 200  # now anonymous: sign up or log in
