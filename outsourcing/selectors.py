@@ -62,6 +62,11 @@ class TaskRow:
         return self.decision.label
 
     @property
+    def caution(self) -> str:
+        """The indirect-contact caution, unless the call that counts is Keep."""
+        return "" if self.call == OwnerTask.Call.KEEP else self.decision.caution
+
+    @property
     def active(self) -> bool:
         return self.task.status not in SETTLED_STATUSES
 
@@ -235,27 +240,39 @@ def _nice_ceiling(amount: Decimal) -> Decimal:
         step *= 10
 
 
+MARK_RADIUS = 15
+
+
 def delegation_matrix(rows: list[TaskRow]) -> Matrix:
-    """Place the ranked tasks: tasks sharing a skill level spread sideways within its column."""
+    """Place the ranked tasks at (skill, monthly worth). A mark that would cover another moves
+    sideways within its skill's column, then up or down a step: the picture stays readable and
+    the exact figures are in the table next to it."""
     max_cost = _nice_ceiling(max((r.decision.opportunity_cost for r in rows), default=Decimal(0)))
     matrix = Matrix(max_cost=max_cost)
-    column_width = matrix.plot_width / 5
-    by_skill: dict[int, list[tuple[int, TaskRow]]] = {}
+    step = 2 * MARK_RADIUS + 2
+    reach = matrix.plot_width / 10  # a mark's centre stays inside its skill's column
+    sideways = [0.0, -step, step, -2 * step, 2 * step]
+    sideways = [dx for dx in sideways if abs(dx) <= max(reach, 0)] or [0.0]
+    low, high = matrix.top + MARK_RADIUS, matrix.top + matrix.plot_height - MARK_RADIUS
+    placed: list[tuple[float, float]] = []
     for number, row in enumerate(rows, start=1):
-        by_skill.setdefault(row.task.owner_skill, []).append((number, row))
-    for skill, members in by_skill.items():
-        count = len(members)
-        for index, (number, row) in enumerate(members):
-            offset = 0.0 if count == 1 else (index / (count - 1) - 0.5) * column_width * 0.6
-            matrix.points.append(
-                MatrixPoint(
-                    number=number,
-                    row=row,
-                    x=round(matrix.skill_x(skill) + offset, 1),
-                    y=matrix.cost_y(row.decision.opportunity_cost),
-                )
-            )
-    matrix.points.sort(key=lambda p: p.number)
+        x0 = matrix.skill_x(row.task.owner_skill)
+        y0 = min(max(matrix.cost_y(row.decision.opportunity_cost), low), high)
+        candidates = [
+            (x0 + dx, min(max(y0 + dy, low), high))
+            for dy in (0.0, -step, step, -2 * step, 2 * step)
+            for dx in sideways
+        ]
+        x, y = next(
+            (
+                (cx, cy)
+                for cx, cy in candidates
+                if all((cx - px) ** 2 + (cy - py) ** 2 >= step**2 for px, py in placed)
+            ),
+            (x0, y0),
+        )
+        placed.append((x, y))
+        matrix.points.append(MatrixPoint(number=number, row=row, x=round(x, 1), y=round(y, 1)))
     return matrix
 
 

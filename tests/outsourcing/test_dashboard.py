@@ -192,3 +192,26 @@ def test_net_gain_waits_for_a_quote_when_no_outsource_task_has_one(owner_client,
     page = owner_client.get(dashboard(owner.business)).content.decode()
     assert "Outsourcing 1 task would free 10 hours a month — worth 1,200 USD." in page
     assert page.count("needs a quote") == 2
+
+
+def test_matrix_marks_never_cover_each_other():
+    b = BusinessFactory()
+    tasks = OwnerTaskFactory.create_batch(8, business=b, owner_skill=4, hours_per_month=D("1"))
+    matrix = selectors.delegation_matrix([selectors.task_row(t, b) for t in tasks])
+    spots = [(p.x, p.y) for p in matrix.points]
+    for i, (x1, y1) in enumerate(spots):
+        for x2, y2 in spots[i + 1 :]:
+            assert (x1 - x2) ** 2 + (y1 - y2) ** 2 >= (2 * selectors.MARK_RADIUS) ** 2
+    column = matrix.plot_width / 5
+    assert all(abs(p.x - matrix.skill_x(4)) <= column / 2 for p in matrix.points)
+
+
+def test_an_overridden_keep_drops_the_indirect_caution(owner_client, owner):
+    task = OwnerTaskFactory(
+        business=owner.business,
+        customer_contact="indirect",
+        override_call="keep",
+        override_reason="I approve every post myself",
+    )
+    page = owner_client.get(task.get_absolute_url()).content.decode()
+    assert "keep approval of what goes out" not in page
