@@ -221,7 +221,13 @@ def schedule_edit_view(request: AuthedRequest, business_id: UUID, pk: int) -> Ht
     return render(
         request,
         "reviews/reviewschedule_form.html",
-        {"business": business, "engagement": engagement, "form": form},
+        {
+            "business": business,
+            "engagement": engagement,
+            "form": form,
+            "schedule": schedule,
+            "can_edit": request.membership.can_edit,  # type: ignore[attr-defined]
+        },
     )
 
 
