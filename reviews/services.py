@@ -679,7 +679,14 @@ def reviews_schedule(*, now: dt.datetime) -> int:
         .exclude(Q(kind=Engagement.Kind.ONE_OFF) & Exists(one_off_done))
         .select_related("review_schedule")
     )
-    return sum(1 for e in engagements if review_next_create(engagement=e) is not None)
+    created = 0
+    for engagement in engagements:
+        try:
+            created += review_next_create(engagement=engagement) is not None
+        except Exception:
+            # one broken engagement must not stop the others' reviews and reminders
+            logger.exception("sweep: could not schedule the next review of %s", engagement.pk)
+    return created
 
 
 @dataclass
@@ -691,11 +698,12 @@ class SweepReport:
     notes: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return (
+        text = (
             f"reviews created: {self.reviews_created}; flags raised: {self.flags_raised}; "
             f"reminders claimed: {self.reminders_claimed}; "
             f"e-mails enqueued again: {self.emails_requeued}"
         )
+        return text + "".join(f"; {note}" for note in self.notes)
 
 
 def sweep_run(*, now: dt.datetime | None = None) -> SweepReport:
@@ -704,9 +712,19 @@ def sweep_run(*, now: dt.datetime | None = None) -> SweepReport:
     its own short transaction (no long locks, no deadlock between two sweeps)."""
     now = now or timezone.now()
     report = SweepReport()
-    report.reviews_created = reviews_schedule(now=now)
-    report.flags_raised = overdue_flags_raise(now=now)
-    report.reminders_claimed = reminders_send(now=now)
-    report.emails_requeued = reminders_requeue(now=now)
+    steps = [
+        ("reviews_created", "reviews_schedule", reviews_schedule),
+        ("flags_raised", "overdue_flags_raise", overdue_flags_raise),
+        ("reminders_claimed", "reminders_send", reminders_send),
+        ("emails_requeued", "reminders_requeue", reminders_requeue),
+    ]
+    for attr, label, step in steps:
+        try:
+            setattr(report, attr, step(now=now))
+        except Exception as exc:
+            # Each step stands alone: a failure in one still lets the others run; the next
+            # sweep tries again (everything is idempotent).
+            logger.exception("sweep: %s failed", label)
+            report.notes.append(f"{label} failed: {exc}")
     logger.info("sweep: %s", report)
     return report

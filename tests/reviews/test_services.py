@@ -409,3 +409,33 @@ def test_a_send_that_crashed_midway_is_not_resent(owner):
     assert services.reminder_deliver(ReminderDelivery.objects.get().pk) == "skipped"
     assert services.reminders_requeue(now=at(2030, 1, 1)) == 0
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_failing_step_does_not_stop_the_others(owner, monkeypatch):
+    engagement_for(owner.business, start=dt.date(2025, 1, 1))
+    services.sweep_run(now=at(2025, 1, 2))
+
+    def broken(*, now):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(services, "overdue_flags_raise", broken)
+    report = services.sweep_run(now=at(2025, 3, 20))
+    assert report.reminders_claimed == 1
+    assert "overdue_flags_raise failed: boom" in str(report)
+
+
+@pytest.mark.django_db
+def test_a_broken_engagement_does_not_stop_the_others(owner, monkeypatch):
+    good = engagement_for(owner.business, start=dt.date(2025, 1, 1))
+    bad = engagement_for(owner.business, start=dt.date(2025, 1, 1))
+    real = services.review_next_create
+
+    def flaky(*, engagement):
+        if engagement.pk == bad.pk:
+            raise ValueError("bad data")
+        return real(engagement=engagement)
+
+    monkeypatch.setattr(services, "review_next_create", flaky)
+    assert services.sweep_run(now=at(2025, 1, 2)).reviews_created == 1
+    assert Review.objects.filter(engagement=good).exists()
