@@ -142,20 +142,43 @@ def _scoped(
     return qs.filter(**{f"{source.parent_field}_id__in": parent_ids})
 
 
-def activity_queryset(business: Business) -> models.QuerySet[Any]:
-    """All of the business's history rows as (history_date, history_id, source key),
-    newest first, in one UNION query."""
+def activity_queryset(
+    business: Business, *, kind: str = "", user_id: int | None = None
+) -> models.QuerySet[Any]:
+    """The business's history rows as (history_date, history_id, source key), newest first,
+    in one UNION query; optionally only one kind of thing, or one person's changes."""
     active = _active_sources()
     by_key = {source.key: (source, model) for source, model in active}
-    parts = [
-        _scoped(source, model, business, by_key)
-        .annotate(src=Value(source.key, output_field=CharField()))
-        .values_list("history_date", "history_id", "src")
-        .order_by()
-        for source, model in active
-    ]
+    parts = []
+    for source, model in active:
+        if kind and source.key != kind:
+            continue
+        rows = _scoped(source, model, business, by_key)
+        if user_id is not None:
+            rows = rows.filter(history_user_id=user_id)
+        parts.append(
+            rows.annotate(src=Value(source.key, output_field=CharField()))
+            .values_list("history_date", "history_id", "src")
+            .order_by()
+        )
+    if not parts:
+        return Membership.history.none()
     first, *rest = parts
-    return first.union(*rest, all=True).order_by("-history_date", "-history_id")
+    if rest:
+        first = first.union(*rest, all=True)
+    return first.order_by("-history_date", "-history_id")
+
+
+def activity_kinds() -> list[tuple[str, str]]:
+    """The kinds of thing the log covers, for a filter: (key, label)."""
+    return [(source.key, source.label) for source, _model in _active_sources()]
+
+
+def activity_people(business: Business) -> list[User]:
+    """Everyone who is or was a member of the business (one query), for a filter."""
+    history = Membership.history.model
+    ids = history.objects.filter(business_id=business.pk).values("user_id")
+    return list(User.objects.filter(pk__in=ids).order_by("email"))
 
 
 def _display(field: Any, value: Any) -> str:
@@ -229,9 +252,11 @@ def _membership_text(row: Any, users: dict[Any, User], actor_id: Any) -> str:
     return f"changed {who}'s access"
 
 
-def activity_page(*, business: Business, page: Any = None) -> Page:
+def activity_page(
+    *, business: Business, page: Any = None, kind: str = "", user_id: int | None = None
+) -> Page:
     """One page of the business's activity, newest first, as `Event`s."""
-    paginator = Paginator(activity_queryset(business), PAGE_SIZE)
+    paginator = Paginator(activity_queryset(business, kind=kind, user_id=user_id), PAGE_SIZE)
     page_obj = paginator.get_page(page)
     keys = list(page_obj.object_list)
     active = {source.key: (source, model) for source, model in _active_sources()}

@@ -303,5 +303,26 @@ def activity_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
     business = business_for(request, business_id)
     if wrong := _method_not_allowed(request, "GET"):
         return wrong
-    page = activity.activity_page(business=business, page=request.GET.get("page"))
-    return render(request, "coach/activity_list.html", {"business": business, "page": page})
+    kinds = activity.activity_kinds()
+    people = activity.activity_people(business)
+    what = request.GET.get("what", "")
+    if what not in dict(kinds):
+        what = ""
+    who = request.GET.get("who", "")
+    user_id = next((p.pk for p in people if str(p.pk) == who), None)
+    page = activity.activity_page(
+        business=business, page=request.GET.get("page"), kind=what, user_id=user_id
+    )
+    return render(
+        request,
+        "coach/activity_list.html",
+        {
+            "business": business,
+            "page": page,
+            "kinds": kinds,
+            "people": people,
+            "what": what,
+            "who": str(user_id) if user_id else "",
+            "page_query": urlencode({k: v for k, v in (("what", what), ("who", user_id)) if v}),
+        },
+    )

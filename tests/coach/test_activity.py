@@ -106,3 +106,23 @@ def test_coaches_can_read_the_log_outsiders_cannot(client, owner, coach, outside
     assert client.get(url).status_code == 200
     client.force_login(outsider.user)
     assert client.get(url).status_code == 404
+
+
+def test_activity_filters_by_person_and_kind(client, owner, coach):
+    task = as_user(
+        OwnerTask(business=owner.business, name="Payroll", hours_per_month=Decimal("10")),
+        owner.user,
+    )
+    task.save()
+    task.hours_per_month = Decimal("12")
+    as_user(task, coach.user).save()
+    client.force_login(owner.user)
+    url = reverse("coach:activity", args=[owner.business.pk])
+    by_coach = client.get(url, {"who": coach.user.pk}).context["page"].object_list
+    assert [e.text for e in by_coach] == ["changed task 'Payroll'"]
+    tasks = client.get(url, {"what": "task"}).context["page"].object_list
+    assert [e.text for e in tasks] == ["changed task 'Payroll'", "created task 'Payroll'"]
+    body = client.get(url, {"who": "999999", "what": "nonsense"}).content.decode()
+    assert "Payroll" in body  # unknown filters are ignored, not errors
+    empty = client.get(url, {"who": coach.user.pk, "what": "engagement"})
+    assert "Nothing matches this filter" in empty.content.decode()

@@ -37,28 +37,7 @@ def _write_actions_shown(client: Any, url: str, html: str, business_id: str) -> 
     return shown
 
 
-# Pages of other apps that, when this test was written, still showed view-only coaches
-# buttons they are refused (the views do refuse them with 403): reported to the lead. Remove
-# a name once its template checks `current_membership.can_edit`.
-KNOWN_TO_SHOW_WRITES = {
-    "providers:candidate-detail",
-    "providers:job-detail",
-    "reviews:schedule-edit",
-}
-
-
-@pytest.mark.parametrize(
-    "name",
-    [
-        pytest.param(
-            n,
-            marks=pytest.mark.xfail(reason="shows write actions to view-only coaches"),
-        )
-        if n in KNOWN_TO_SHOW_WRITES
-        else n
-        for n in BUSINESS_URLS
-    ],
-)
+@pytest.mark.parametrize("name", BUSINESS_URLS)
 def test_view_only_coach_sees_no_write_action(name: str, client: Any):
     owner = make_member(role=Membership.Role.OWNER)
     kind, kwargs = _classify(name, owner.business)
