@@ -87,3 +87,48 @@ def test_owner_invites_coach_accepts_owner_revokes(
     expect(coach.get_by_test_id("portfolio-row")).to_have_count(0)
     expect(coach.get_by_test_id("portfolio-empty")).to_be_visible()
     coach_context.close()
+
+
+def test_coach_signs_up_adds_a_client_and_its_owner_takes_over(
+    page: Page, browser: Browser, live_server, e2e_settings
+):
+    base = live_server.url
+    page.set_default_timeout(10_000)
+
+    # Journey 12: sign up as a coach → the empty portfolio → "Add a client".
+    page.goto(base + reverse("outsourcing:signup"))
+    page.get_by_role("link", name="Sign up as a coach").click()
+    page.locator("#id_email").fill(COACH_EMAIL)
+    page.locator("#id_password1").fill(COACH_PASSWORD)
+    page.locator("#id_password2").fill(COACH_PASSWORD)
+    page.get_by_role("button", name="Sign up").click()
+    expect(page.get_by_test_id("portfolio-empty")).to_be_visible()
+    page.get_by_test_id("portfolio-empty").get_by_role("link", name="Add a client").click()
+    page.locator("#id_name").fill("Rivera Plumbing")
+    page.locator("#id_hourly_value").fill("80")
+    page.locator("#id_owner_email").fill("rosa@example.com")
+    page.get_by_role("button", name="Add client").click()
+    expect(page.get_by_test_id("current-business")).to_have_text("Rivera Plumbing")
+    link = page.get_by_test_id("invitation-link").input_value()
+    expect(page.get_by_test_id("pending-invitations")).to_contain_text("rosa@example.com")
+
+    # The owner signs up through the link and becomes the owner.
+    owner_context = browser.new_context()
+    owner = owner_context.new_page()
+    owner.set_default_timeout(10_000)
+    owner.goto(base + urlparse(link).path)
+    expect(owner.get_by_text("to take ownership of")).to_be_visible()
+    owner.get_by_role("link", name="Sign up as rosa@example.com").click()
+    owner.locator("#id_password1").fill("rosas-own-long-pass-31")
+    owner.locator("#id_password2").fill("rosas-own-long-pass-31")
+    owner.get_by_role("button", name="Sign up").click()
+    owner.get_by_role("button", name="Accept invitation").click()
+    expect(owner.get_by_test_id("current-business")).to_have_text("Rivera Plumbing")
+    owner.goto(owner.url.rstrip("/") + "/people/")
+    expect(owner.get_by_role("heading", name="Invite a coach")).to_be_visible()
+    expect(owner.get_by_test_id("coach-row")).to_contain_text(COACH_EMAIL)
+    owner_context.close()
+
+    # The coach's portfolio lists the client.
+    page.goto(base + reverse("coach:portfolio"))
+    expect(page.get_by_test_id("portfolio-row")).to_contain_text("Rivera Plumbing")
