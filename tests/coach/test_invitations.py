@@ -270,3 +270,23 @@ def test_log_out_and_continue_returns_to_the_invitation(client, owner):
     response = client.post(reverse("logout"), {"next": url})
     assert response["Location"] == url
     assert client.get(url).status_code == 200  # now anonymous: sign up or log in
+
+
+def test_a_failing_mail_server_keeps_the_invitation_and_shows_the_link(client, owner, monkeypatch):
+    from smtplib import SMTPException
+
+    def refuse(*args, **kwargs):
+        raise SMTPException("mail server down")
+
+    monkeypatch.setattr(coach_services, "send_mail", refuse)
+    client.force_login(owner.user)
+    response = client.post(
+        reverse("coach:invite", args=[owner.business.pk]),
+        {"role": "coach", "email": "c@example.com", "access": "edit"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "could not be e-mailed" in body
+    assert 'data-testid="invitation-link"' in body
+    assert Invitation.objects.filter(email="c@example.com", revoked_at__isnull=True).exists()
