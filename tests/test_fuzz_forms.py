@@ -61,13 +61,7 @@ FUZZ = settings.get_profile("fuzz")
 
 # 500s found by this test in another helper's unfinished area: URL name → what fails. Strict:
 # once fixed the xfail itself fails, so the entry is removed with the fix.
-KNOWN_500: dict[str, str] = {
-    "outsourcing:task-starter": (
-        "POST with no fields (no formset management form) raises ValueError in "
-        "task_views.task_starter_view: zip(formset.forms, STARTER_TASKS, strict=True) "
-        "when the bound formset has no forms"
-    ),
-}
+KNOWN_500: dict[str, str] = {}
 
 BUSINESS_URLS = [
     pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_500[name]))
