@@ -76,6 +76,34 @@ def net_benefit(cost_of_hours: Decimal, provider_monthly_cost: Decimal | None) -
     return money(cost_of_hours - provider_monthly_cost)
 
 
+CALL_OF_RULE = {1: KEEP, 2: KEEP, 3: OUTSOURCE, 4: CONSIDER, 5: OUTSOURCE, 6: CONSIDER, 7: KEEP}
+
+
+def rule_for(task: TaskFigures, gain: Decimal | None) -> int:
+    """Which of the seven rules makes the call: the first that matches."""
+    if task.customer_contact == DIRECT:
+        return 1
+    if task.primary_focus:
+        return 2
+    if task.compliance_risk == HIGH_RISK and task.owner_skill <= 3:
+        return 3
+    if task.provider_monthly_cost is None:
+        return 4
+    if gain is not None and gain > 0:
+        return 5
+    if task.owner_skill <= 2:
+        return 6
+    return 7
+
+
+def call_for(task: TaskFigures, hourly_value: Decimal) -> str:
+    """Just the call, without the sentence: for summaries over many tasks."""
+    gain = net_benefit(
+        opportunity_cost(task.hours_per_month, hourly_value), task.provider_monthly_cost
+    )
+    return CALL_OF_RULE[rule_for(task, gain)]
+
+
 def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
     """Apply the seven rules in order and explain the call in one sentence."""
     cost = opportunity_cost(task.hours_per_month, hourly_value)
@@ -102,7 +130,8 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
             net_benefit=gain,
         )
 
-    if task.customer_contact == DIRECT:
+    rule = rule_for(task, gain)
+    if rule == 1:
         return made(
             KEEP,
             1,
@@ -110,14 +139,14 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
             f"You talk to customers here: never hand over your direct link with them, "
             f"even though its {hours_are} worth {worth}.",
         )
-    if task.primary_focus:
+    if rule == 2:
         return made(
             KEEP,
             2,
             "Keep: primary focus",
             f"Landing customers and delivering is where your {hours} a month ({worth}) count most.",
         )
-    if task.compliance_risk == HIGH_RISK and task.owner_skill <= 3:
+    if rule == 3:
         return made(
             OUTSOURCE,
             3,
@@ -125,7 +154,7 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
             f"Mistakes here carry penalties and you rate your skill {task.owner_skill} of 5: "
             f"a specialist lowers the risk (your {hours_are} worth {worth}).",
         )
-    if task.provider_monthly_cost is None:
+    if rule == 4 or task.provider_monthly_cost is None:
         if task.hours_per_month == 0:
             reason = (
                 f"You log {hours} a month here, so a provider would only add cost: "
@@ -138,7 +167,7 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
             )
         return made(CONSIDER, 4, "Consider: get a quote", reason)
     price = format_money(task.provider_monthly_cost, currency)
-    if gain is not None and gain > 0:
+    if rule == 5 and gain is not None:
         return made(
             OUTSOURCE,
             5,
@@ -146,7 +175,7 @@ def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:
             f"Your {hours_are} worth {worth} and a provider costs {price}, "
             f"so handing it over saves {format_money(gain, currency)} a month.",
         )
-    if task.owner_skill <= 2:
+    if rule == 6:
         return made(
             CONSIDER,
             6,

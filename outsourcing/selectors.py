@@ -158,14 +158,52 @@ def summarise(rows: Iterable[TaskRow]) -> Summary:
     )
 
 
+SUMMARY_FIELDS = (
+    "business_id",
+    "hours_per_month",
+    "owner_skill",
+    "customer_contact",
+    "compliance_risk",
+    "primary_focus",
+    "provider_monthly_cost",
+    "override_call",
+)
+
+
 def outsource_summary_for_businesses(businesses: Iterable[Business]) -> dict[UUID, Summary]:
     """Summary per business id for a portfolio of businesses, in one query whatever their
-    number. Businesses without tasks get an empty Summary."""
+    number. Businesses without tasks get an empty Summary.
+
+    Reads only the scoring fields (no model instances) and asks the rules for the call alone,
+    so a portfolio with thousands of tasks stays quick; the figures are `summarise`'s.
+    """
     by_id = {business.pk: business for business in businesses}
-    rows: dict[UUID, list[TaskRow]] = {pk: [] for pk in by_id}
-    for task in OwnerTask.objects.filter(business_id__in=list(by_id)):
-        rows[task.business_id].append(task_row(task, by_id[task.business_id]))
-    return {pk: summarise(business_rows) for pk, business_rows in rows.items()}
+    totals: dict[UUID, dict[str, Any]] = {
+        pk: {"tasks": 0, "hours": Decimal(0), "value": Decimal(0), "cost": Decimal(0),
+             "unquoted": 0, "net": Decimal(0)}
+        for pk in by_id
+    }  # fmt: skip
+    tasks = (
+        OwnerTask.objects.filter(business_id__in=list(by_id))
+        .exclude(status__in=SETTLED_STATUSES)
+        .values_list(*SUMMARY_FIELDS)
+    )
+    for business_id, hours, skill, contact, risk, focus, cost, override in tasks:
+        hourly = by_id[business_id].hourly_value
+        figures = scoring.TaskFigures(hours, skill, contact, risk, focus, cost)
+        if (override or scoring.call_for(figures, hourly)) != OwnerTask.Call.OUTSOURCE:
+            continue
+        worth = scoring.opportunity_cost(hours, hourly)
+        total = totals[business_id]
+        total["tasks"] += 1
+        total["hours"] += hours
+        total["value"] += worth
+        if cost is None:
+            total["unquoted"] += 1
+        else:
+            total["cost"] += cost
+            total["net"] += scoring.net_benefit(worth, cost) or Decimal(0)
+    return {pk: Summary(**total) for pk, total in totals.items()}
 
 
 @dataclass(frozen=True)
@@ -289,8 +327,10 @@ def _rank_key(row: TaskRow) -> tuple[int, Decimal, Decimal, str]:
 @dataclass(frozen=True)
 class Dashboard:
     summary: Summary
-    ranked: list[TaskRow]
+    ranked: list[TaskRow]  # the top DASHBOARD_TOP; the inventory page has the rest
+    more: int
     settled: list[TaskRow]
+    settled_more: int
     matrix: Matrix
     task_count: int
 
@@ -300,15 +340,24 @@ class Dashboard:
         return next((r for r in self.ranked if r.call != OwnerTask.Call.KEEP), None)
 
 
+# The dashboard lists and draws the top tasks only: its rendering cost stays flat however
+# long the inventory grows (the headline still sums every task).
+DASHBOARD_TOP = 15
+
+
 def dashboard_get(*, business: Business) -> Dashboard:
-    """The dashboard: the headline summary, tasks ranked outsource-first by what they save,
-    and the delegation matrix of the tasks still done in-house. One query for the tasks."""
+    """The dashboard: the headline summary over every task, the top tasks ranked
+    outsource-first by what they save, and their delegation matrix. One query for the tasks."""
     rows = task_rows(business=business)
     ranked = sorted((r for r in rows if r.active), key=_rank_key)
+    shown = ranked[:DASHBOARD_TOP]
+    settled = [r for r in rows if not r.active]
     return Dashboard(
         summary=summarise(rows),
-        ranked=ranked,
-        settled=[r for r in rows if not r.active],
-        matrix=delegation_matrix(ranked),
+        ranked=shown,
+        more=len(ranked) - len(shown),
+        settled=settled[:DASHBOARD_TOP],
+        settled_more=max(len(settled) - DASHBOARD_TOP, 0),
+        matrix=delegation_matrix(shown),
         task_count=len(rows),
     )

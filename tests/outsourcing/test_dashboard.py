@@ -215,3 +215,25 @@ def test_an_overridden_keep_drops_the_indirect_caution(owner_client, owner):
     )
     page = owner_client.get(task.get_absolute_url()).content.decode()
     assert "keep approval of what goes out" not in page
+
+
+def test_portfolio_summary_matches_the_dashboard(inventory):
+    marketing = inventory.tasks.get(name="Marketing")
+    marketing.override_call, marketing.override_reason = "outsource", "An agency I trust"
+    marketing.save()
+    fast = selectors.outsource_summary_for_businesses([inventory])[inventory.pk]
+    assert fast == selectors.dashboard_get(business=inventory).summary
+
+
+def test_dashboard_lists_the_top_tasks_and_links_to_the_rest(owner_client, owner):
+    OwnerTaskFactory.create_batch(
+        selectors.DASHBOARD_TOP + 5, business=owner.business, provider_monthly_cost=D("10")
+    )
+    OwnerTaskFactory.create_batch(
+        selectors.DASHBOARD_TOP + 2, business=owner.business, status="eliminated"
+    )
+    page = owner_client.get(dashboard(owner.business)).content.decode()
+    assert page.count('class="matrix-point"') == selectors.DASHBOARD_TOP
+    assert "5 more tasks: see all tasks" in page
+    assert "and 2 more." in page
+    assert f"Outsourcing {selectors.DASHBOARD_TOP + 5} tasks would free" in page

@@ -14,6 +14,7 @@ from outsourcing.scoring import (
     KEEP,
     OUTSOURCE,
     TaskFigures,
+    call_for,
     decide,
     format_hours,
     format_money,
@@ -298,3 +299,4 @@ def test_every_task_gets_one_explained_call_by_the_first_matching_rule(
     else:
         assert decision.rule == 7
     assert bool(decision.caution) == (contact == "indirect" and decision.call != KEEP)
+    assert call_for(figures, hourly) == decision.call  # the fast path agrees
