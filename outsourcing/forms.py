@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm, UsernameField
 from django.contrib.auth.models import User
 from django.utils.translation import gettext_lazy as _
 
@@ -290,3 +290,15 @@ class TaskImportForm(forms.Form):
             "empty": _("The file is empty."),
         },
     )
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Log in with the e-mail address, in any letter case (sign-up stores it in lower case)."""
+
+    username = UsernameField(
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_username(self) -> str:
+        return str(self.cleaned_data.get("username", "")).strip().lower()

@@ -91,3 +91,24 @@ def test_someone_elses_dashboard_is_404(client, owner, outsider):
 def test_logout_is_post_only(owner_client):
     assert owner_client.get(reverse("logout")).status_code == 405
     assert owner_client.post(reverse("logout")).status_code == 302
+
+
+def test_login_accepts_the_email_in_any_letter_case(client, django_user_model):
+    django_user_model.objects.create_user(
+        "ann@example.com", "ann@example.com", "a-long-pass-phrase-9"
+    )
+    response = client.post(
+        reverse("login"), {"username": "  Ann@Example.COM ", "password": "a-long-pass-phrase-9"}
+    )
+    assert response.status_code == 302
+    assert client.session.get("_auth_user_id")
+
+
+def test_login_with_a_wrong_password_says_so(client, django_user_model):
+    django_user_model.objects.create_user(
+        "ann@example.com", "ann@example.com", "a-long-pass-phrase-9"
+    )
+    response = client.post(reverse("login"), {"username": "ann@example.com", "password": "nope"})
+    assert response.status_code == 200
+    assert "Please enter a correct" in response.content.decode()
+    assert not client.session.get("_auth_user_id")
