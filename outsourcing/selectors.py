@@ -13,7 +13,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.shortcuts import get_object_or_404
 
 from . import scoring
@@ -99,6 +101,19 @@ def _sort_key(sort: str) -> Callable[[TaskRow], tuple[Any, ...]]:
     return lambda r: (r.task.name.lower(), r.task.pk)
 
 
+def _filtered(
+    business: Business, *, category: str = "", status: str = "", q: str = ""
+) -> QuerySet[OwnerTask]:
+    tasks = OwnerTask.objects.for_business(business)
+    if category:
+        tasks = tasks.filter(category=category)
+    if status:
+        tasks = tasks.filter(status=status)
+    if q:
+        tasks = tasks.filter(Q(name__icontains=q) | Q(notes__icontains=q))
+    return tasks
+
+
 def task_list(
     *,
     business: Business,
@@ -108,20 +123,56 @@ def task_list(
     q: str = "",
     sort: str = "name",
 ) -> list[TaskRow]:
-    """The inventory page: filtered by category, status, call and text; sorted by `sort`
-    (name, hours, cost, call; a leading '-' reverses)."""
-    tasks = OwnerTask.objects.for_business(business)
-    if category:
-        tasks = tasks.filter(category=category)
-    if status:
-        tasks = tasks.filter(status=status)
-    if q:
-        tasks = tasks.filter(Q(name__icontains=q) | Q(notes__icontains=q))
+    """Every task matching the filters (category, status, call, text), decided and sorted by
+    `sort` (name, hours, cost, call; a leading '-' reverses)."""
+    tasks = _filtered(business, category=category, status=status, q=q)
     rows = [task_row(task, business) for task in tasks]
     if call:
         rows = [row for row in rows if row.call == call]
     rows.sort(key=_sort_key(sort or "name"), reverse=(sort or "").startswith("-"))
     return rows
+
+
+# Within one business the opportunity cost is hours x one hourly value: it sorts like hours.
+SQL_SORTS: dict[str, tuple[Any, ...]] = {
+    "name": (Lower("name"), "pk"),
+    "hours": ("hours_per_month", Lower("name"), "pk"),
+    "cost": ("hours_per_month", Lower("name"), "pk"),
+}
+
+
+def task_page(
+    *,
+    business: Business,
+    page: str | int | None = None,
+    per_page: int = 25,
+    category: str = "",
+    status: str = "",
+    call: str = "",
+    q: str = "",
+    sort: str = "name",
+) -> Page[TaskRow]:
+    """One page of the inventory, as TaskRows. Sorting by a column (name, hours, cost) runs in
+    SQL and only the page's tasks are decided; filtering or sorting by the call needs every
+    task decided first, so those go through `task_list`. Constant queries either way."""
+    sort = sort or "name"
+    column, descending = sort.lstrip("-"), sort.startswith("-")
+    if call or column not in SQL_SORTS:
+        rows = task_list(
+            business=business, category=category, status=status, call=call, q=q, sort=sort
+        )
+        return Paginator(rows, per_page).get_page(page)
+    order = [
+        (key.desc() if descending else key.asc())
+        if not isinstance(key, str)
+        else ("-" + key if descending else key)
+        for key in SQL_SORTS[column]
+    ]
+    tasks = _filtered(business, category=category, status=status, q=q).order_by(*order)
+    sliced = Paginator(tasks, per_page).get_page(page)
+    rows = [task_row(task, business) for task in sliced.object_list]
+    # The page keeps its paginator (count, page links) and carries the decided rows.
+    return Page(rows, sliced.number, sliced.paginator)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -48,8 +47,9 @@ def task_list_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
     business = business_for(request, business_id)
     filter_form = TaskFilterForm(request.GET or None)
     filters = filter_form.filters() if request.GET else {}
-    rows = selectors.task_list(business=business, **filters)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.task_page(
+        business=business, page=request.GET.get("page"), per_page=PAGE_SIZE, **filters
+    )
     return render(
         request,
         "outsourcing/ownertask_list.html",
@@ -59,7 +59,8 @@ def task_list_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
             "filter_form": filter_form,
             "sort": filters.get("sort") or "name",
             "filtered": any(v for k, v in filters.items() if k != "sort"),
-            "has_tasks": bool(rows) or OwnerTask.objects.for_business(business).exists(),
+            "has_tasks": page.paginator.count > 0
+            or OwnerTask.objects.for_business(business).exists(),
         },
     )
 

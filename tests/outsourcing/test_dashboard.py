@@ -152,7 +152,15 @@ def test_outsource_summary_uses_each_businesss_own_hourly_value():
     assert summaries[dear.pk].value == D("2000.00")
 
 
-@pytest.mark.parametrize("page", [dashboard, task_list])
+def task_list_by_call(business) -> str:
+    return task_list(business) + "?sort=call&category=finance"
+
+
+def task_list_last_page(business) -> str:
+    return task_list(business) + "?sort=-hours&page=last"
+
+
+@pytest.mark.parametrize("page", [dashboard, task_list, task_list_by_call, task_list_last_page])
 def test_page_queries_do_not_grow_with_tasks(owner_client, owner, count_queries, page):
     target = page(owner.business)
     OwnerTaskFactory.create_batch(2, business=owner.business)
