@@ -21,8 +21,8 @@ COACH_PASSWORD = "a-long-coach-pass-phrase-77"
 
 def log_in(page: Page, base: str, username: str, password: str) -> None:
     page.goto(base + reverse("login"))
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
+    page.locator("#id_username").fill(username)
+    page.locator("#id_password").fill(password)
     page.get_by_role("button", name="Log in").click()
 
 
