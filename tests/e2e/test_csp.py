@@ -49,7 +49,7 @@ def test_pages_keep_the_policy_and_our_scripts_run(page: Page, live_server, e2e_
 
     visit(reverse("outsourcing:landing"))
     visit(reverse("login"))
-    page.get_by_label("Username").fill(owner.user.username)
+    page.get_by_label("E-mail").fill(owner.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_test_id("current-business")).to_have_text(owner.business.name)

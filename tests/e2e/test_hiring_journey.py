@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def log_in(page: Page, base: str, username: str, password: str) -> None:
     page.goto(base + reverse("login"))
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("E-mail").fill(username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
 

@@ -25,7 +25,7 @@ def test_owner_exports_everything_then_deletes_the_business(
 
     base = live_server.url
     page.goto(base + reverse("login"))
-    page.get_by_label("Username").fill(owner.user.username)
+    page.get_by_label("E-mail").fill(owner.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto(base + owner.business.get_absolute_url())

@@ -53,7 +53,7 @@ def test_due_review_notification_form_and_scorecard(page: Page, live_server, e2e
     base = live_server.url
     page.set_default_timeout(10_000)
     page.goto(base + reverse("login"))
-    page.get_by_label("Username").fill(owner.user.username)
+    page.get_by_label("E-mail").fill(owner.user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
