@@ -9,6 +9,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 
+from outsourcing.fields import BoundedModelMultipleChoiceField
 from outsourcing.models import Business, OwnerTask
 
 from .models import (
@@ -92,6 +93,10 @@ class PrivateProviderForm(forms.ModelForm):
             "expertise": forms.SelectMultiple(attrs={"size": 8}),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {
+            "categories": BoundedModelMultipleChoiceField,
+            "expertise": BoundedModelMultipleChoiceField,
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -112,6 +117,7 @@ class JobForm(forms.ModelForm):
             ),
         }
         labels = {"tasks": "Tasks it covers", "goals": "Goals for the relationship"}
+        field_classes = {"tasks": BoundedModelMultipleChoiceField}
         help_texts = {"monthly_budget": "What you are ready to pay per month."}
 
     def __init__(self, *args: Any, business: Business, **kwargs: Any) -> None:

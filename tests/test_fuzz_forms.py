@@ -61,19 +61,7 @@ FUZZ = settings.get_profile("fuzz")
 
 # 500s found by this test in another helper's unfinished area: URL name → what fails. Strict:
 # once fixed the xfail itself fails, so the entry is removed with the fix.
-OUT_OF_RANGE_ID = (
-    "a ModelMultipleChoiceField given an id past 64 bits, e.g. expertise="
-    "9223372036854775808 (provider form: categories, expertise; job form: tasks), "
-    "raises OverflowError('Python int too large to convert to SQLite INTEGER') in "
-    "providers/forms.py: Django guards exact lookups against integer overflow but "
-    "not __in; clean the ids (or catch OverflowError) in the form"
-)
-KNOWN_500: dict[str, str] = {
-    "providers:provider-create": OUT_OF_RANGE_ID,
-    "providers:provider-edit": OUT_OF_RANGE_ID,
-    "providers:job-create": OUT_OF_RANGE_ID,
-    "providers:job-edit": OUT_OF_RANGE_ID,
-}
+KNOWN_500: dict[str, str] = {}
 
 BUSINESS_URLS = [
     pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=KNOWN_500[name]))
