@@ -28,6 +28,11 @@ urlpatterns = [
         name="task-override",
     ),
     path(
+        "b/<uuid:business_id>/settings/",
+        views.business_settings_view,
+        name="business-settings",
+    ),
+    path(
         "b/<uuid:business_id>/settings/export/",
         portability_views.business_export_view,
         name="business-export",

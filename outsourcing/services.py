@@ -24,6 +24,26 @@ def business_create(
     return business
 
 
+@transaction.atomic
+def business_update(
+    *,
+    business: Business,
+    actor: User,
+    name: str,
+    currency: str,
+    timezone: str,
+    hourly_value: Decimal,
+) -> Business:
+    """Change the business's name, currency, time zone or hourly value (history keeps the old)."""
+    business.name = name
+    business.currency = currency
+    business.timezone = timezone
+    business.hourly_value = hourly_value
+    business.full_clean()
+    business.save()
+    return business
+
+
 # --- The task inventory ---------------------------------------------------------------------
 
 TASK_FIELDS = (

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -12,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from . import coach_services, services
 from .forms import BusinessForm, SignupForm
 from .models import Membership
+from .tenancy import business_for
 from .types import AuthedRequest
 
 
@@ -71,3 +74,18 @@ def business_create_view(request: AuthedRequest) -> HttpResponse:
         # Onboarding continues with "What fills your week?", then the dashboard.
         return redirect("outsourcing:task-starter", business_id=business.pk)
     return render(request, "outsourcing/business_form.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def business_settings_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
+    """Name, currency, time zone and hourly value; members with edit access may change them."""
+    business = business_for(request, business_id, write=request.method == "POST")
+    form = BusinessForm(request.POST or None, instance=business)
+    if request.method == "POST" and form.is_valid():
+        services.business_update(business=business, actor=request.user, **form.cleaned_data)
+        messages.success(request, _("Business settings saved."))
+        return redirect("outsourcing:business-settings", business_id=business.pk)
+    return render(
+        request, "outsourcing/business_settings.html", {"form": form, "business": business}
+    )

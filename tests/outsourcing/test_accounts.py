@@ -112,3 +112,48 @@ def test_login_with_a_wrong_password_says_so(client, django_user_model):
     assert response.status_code == 200
     assert "Please enter a correct" in response.content.decode()
     assert not client.session.get("_auth_user_id")
+
+
+def test_business_settings_change_the_hourly_value(owner_client, owner):
+    url = reverse("outsourcing:business-settings", args=[owner.business.pk])
+    assert owner_client.get(url).status_code == 200
+    response = owner_client.post(
+        url,
+        {"name": "Renamed", "currency": "EUR", "timezone": "Europe/Paris", "hourly_value": "99.90"},
+    )
+    assert response.status_code == 302
+    owner.business.refresh_from_db()
+    assert (owner.business.name, owner.business.currency) == ("Renamed", "EUR")
+    assert str(owner.business.hourly_value) == "99.90"
+
+
+def test_business_settings_refuse_bad_input_and_keep_the_old_values(owner_client, owner):
+    url = reverse("outsourcing:business-settings", args=[owner.business.pk])
+    response = owner_client.post(
+        url, {"name": "", "currency": "XXX", "timezone": "Mars/Olympus", "hourly_value": "Infinity"}
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "This field is required" in body
+    assert "Select a valid choice" in body
+    owner.business.refresh_from_db()
+    assert owner.business.name.startswith("Business")
+
+
+def test_view_only_coach_sees_settings_but_cannot_change_them(client, owner):
+    from tests.conftest import make_member
+
+    coach = make_member(
+        business=owner.business, role=Membership.Role.COACH, access=Membership.Access.VIEW
+    )
+    client.force_login(coach.user)
+    url = reverse("outsourcing:business-settings", args=[owner.business.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "view-only access" in page.content.decode()
+    response = client.post(
+        url, {"name": "Hijack", "currency": "USD", "timezone": "UTC", "hourly_value": "1"}
+    )
+    assert response.status_code == 403
+    owner.business.refresh_from_db()
+    assert owner.business.name != "Hijack"

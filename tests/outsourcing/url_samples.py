@@ -39,6 +39,7 @@ def samples(business: Business) -> dict[str, dict[str, Any]]:
         "outsourcing:task-edit": {"pk": task.pk},
         "outsourcing:task-delete": {"pk": task.pk},
         "outsourcing:task-override": {"pk": task.pk},
+        "outsourcing:business-settings": {},
         "outsourcing:business-export": {},
         "outsourcing:business-delete": {},
     }
