@@ -19,16 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import MAX_MONEY, Business, OwnerTask
-
-
-def money_field(**kwargs: object) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=10,
-        decimal_places=2,
-        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_MONEY)],
-        **kwargs,  # type: ignore[arg-type]
-    )
+from outsourcing.models import Business, OwnerTask, money_field
 
 
 class Importance(models.TextChoices):
