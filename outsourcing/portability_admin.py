@@ -18,6 +18,7 @@ class DeletedBusinessAdmin(admin.ModelAdmin):
     """Read-only: the "deleted" history entry of every business deleted by its owner."""
 
     list_display = ("name", "id", "history_date", "history_user", "history_change_reason")
+    list_select_related = ("history_user",)
     search_fields = ("name", "id", "history_user__username", "history_user__email")
     date_hierarchy = "history_date"
     ordering = ("-history_date",)
