@@ -153,8 +153,9 @@ def pages(opts: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-class SweepStopped(Exception):
-    """Raised by the alarm when a sweep reaches the benchmark's time limit."""
+class SweepStopped(BaseException):
+    """Raised by the alarm when a sweep reaches the benchmark's time limit. A BaseException
+    (like KeyboardInterrupt): the sweep's per-engagement `except Exception` must not eat it."""
 
 
 def _stop(signum: int, frame: Any) -> None:
