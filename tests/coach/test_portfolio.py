@@ -93,7 +93,10 @@ def test_portfolio_queries_do_not_grow_with_clients(client, count_queries):
     for n in range(29):
         client_business(coach, f"Client {n}", busy=n % 3 == 0)
     thirty = count_queries(lambda: client.get(URL))
-    assert len(rows(client.get(URL))) == 30
+    page = client.get(URL).context["page"]
+    assert page.paginator.count == 30
+    assert len(page.object_list) == 25  # a page of 25 rows; the other 5 on page 2
+    assert len(rows(client.get(URL + "?page=2"))) == 5
     assert thirty == one
 
 
