@@ -221,6 +221,38 @@ SUMMARY_FIELDS = (
 )
 
 
+class _SummaryTotals:
+    """Adds up `summarise`'s figures from bare scoring fields (no model instance, no
+    sentence): for summaries over many tasks."""
+
+    __slots__ = ("cost", "hours", "net", "tasks", "unquoted", "value")
+
+    def __init__(self) -> None:
+        self.tasks, self.unquoted = 0, 0
+        self.hours, self.value, self.cost, self.net = Decimal(0), Decimal(0), Decimal(0), Decimal(0)
+
+    def add(self, hours: Decimal, worth: Decimal, cost: Decimal | None) -> None:
+        """One active task whose call that counts is Outsource, worth `worth` a month."""
+        self.tasks += 1
+        self.hours += hours
+        self.value += worth
+        if cost is None:
+            self.unquoted += 1
+        else:
+            self.cost += cost
+            self.net += scoring.net_benefit(worth, cost) or Decimal(0)
+
+    def summary(self) -> Summary:
+        return Summary(
+            tasks=self.tasks,
+            hours=self.hours,
+            value=self.value,
+            cost=self.cost,
+            unquoted=self.unquoted,
+            net=self.net,
+        )
+
+
 def outsource_summary_for_businesses(businesses: Iterable[Business]) -> dict[UUID, Summary]:
     """Summary per business id for a portfolio of businesses, in one query whatever their
     number. Businesses without tasks get an empty Summary.
@@ -229,11 +261,7 @@ def outsource_summary_for_businesses(businesses: Iterable[Business]) -> dict[UUI
     so a portfolio with thousands of tasks stays quick; the figures are `summarise`'s.
     """
     by_id = {business.pk: business for business in businesses}
-    totals: dict[UUID, dict[str, Any]] = {
-        pk: {"tasks": 0, "hours": Decimal(0), "value": Decimal(0), "cost": Decimal(0),
-             "unquoted": 0, "net": Decimal(0)}
-        for pk in by_id
-    }  # fmt: skip
+    totals = {pk: _SummaryTotals() for pk in by_id}
     tasks = (
         OwnerTask.objects.filter(business_id__in=list(by_id))
         .exclude(status__in=SETTLED_STATUSES)
@@ -244,17 +272,8 @@ def outsource_summary_for_businesses(businesses: Iterable[Business]) -> dict[UUI
         figures = scoring.TaskFigures(hours, skill, contact, risk, focus, cost)
         if (override or scoring.call_for(figures, hourly)) != OwnerTask.Call.OUTSOURCE:
             continue
-        worth = scoring.opportunity_cost(hours, hourly)
-        total = totals[business_id]
-        total["tasks"] += 1
-        total["hours"] += hours
-        total["value"] += worth
-        if cost is None:
-            total["unquoted"] += 1
-        else:
-            total["cost"] += cost
-            total["net"] += scoring.net_benefit(worth, cost) or Decimal(0)
-    return {pk: Summary(**total) for pk, total in totals.items()}
+        totals[business_id].add(hours, scoring.opportunity_cost(hours, hourly), cost)
+    return {pk: total.summary() for pk, total in totals.items()}
 
 
 @dataclass(frozen=True)
@@ -398,17 +417,49 @@ DASHBOARD_TOP = 15
 
 def dashboard_get(*, business: Business) -> Dashboard:
     """The dashboard: the headline summary over every task, the top tasks ranked
-    outsource-first by what they save, and their delegation matrix. One query for the tasks."""
-    rows = task_rows(business=business)
-    ranked = sorted((r for r in rows if r.active), key=_rank_key)
-    shown = ranked[:DASHBOARD_TOP]
-    settled = [r for r in rows if not r.active]
+    outsource-first by what they save, and their delegation matrix.
+
+    Every task is read as bare scoring fields (one query) for the summary and the ranking;
+    only the tasks on show are loaded whole and decided with their sentence (one more query),
+    so the page's cost grows little with the inventory."""
+    hourly = business.hourly_value
+    totals = _SummaryTotals()
+    ranking: list[tuple[tuple[int, Decimal, Decimal, str], int]] = []
+    settled_pks: list[int] = []
+    fields = ("pk", "name", "status", *SUMMARY_FIELDS[1:])
+    light = OwnerTask.objects.for_business(business).order_by("name", "pk").values_list(*fields)
+    task_count = 0
+    for pk, name, status, hours, skill, contact, risk, focus, cost, override in light:
+        task_count += 1
+        if status in SETTLED_STATUSES:
+            settled_pks.append(pk)
+            continue
+        worth = scoring.opportunity_cost(hours, hourly)
+        gain = scoring.net_benefit(worth, cost)
+        call = override or scoring.call_for(
+            scoring.TaskFigures(hours, skill, contact, risk, focus, cost), hourly
+        )
+        if call == OwnerTask.Call.OUTSOURCE:
+            totals.add(hours, worth, cost)
+        # _rank_key's order, from the same figures (sorted() is stable: name, pk break ties)
+        key = (CALL_ORDER[call], -(gain if gain is not None else worth), -worth, name.lower())
+        ranking.append((key, pk))
+    ranking.sort(key=lambda item: item[0])
+    shown_pks = [pk for _key, pk in ranking[:DASHBOARD_TOP]]
+    settled_shown = settled_pks[:DASHBOARD_TOP]
+    wanted = shown_pks + settled_shown
+    by_pk = (
+        {t.pk: t for t in OwnerTask.objects.for_business(business).filter(pk__in=wanted)}
+        if wanted
+        else {}
+    )
+    shown = [task_row(by_pk[pk], business) for pk in shown_pks if pk in by_pk]
     return Dashboard(
-        summary=summarise(rows),
+        summary=totals.summary(),
         ranked=shown,
-        more=len(ranked) - len(shown),
-        settled=settled[:DASHBOARD_TOP],
-        settled_more=max(len(settled) - DASHBOARD_TOP, 0),
+        more=len(ranking) - len(shown),
+        settled=[task_row(by_pk[pk], business) for pk in settled_shown if pk in by_pk],
+        settled_more=max(len(settled_pks) - DASHBOARD_TOP, 0),
         matrix=delegation_matrix(shown),
-        task_count=len(rows),
+        task_count=task_count,
     )

@@ -231,6 +231,32 @@ def test_portfolio_summary_matches_the_dashboard(inventory):
     marketing.save()
     fast = selectors.outsource_summary_for_businesses([inventory])[inventory.pk]
     assert fast == selectors.dashboard_get(business=inventory).summary
+    # ...and both equal the reference: every task decided in full, then summarised.
+    assert fast == selectors.summarise(selectors.task_rows(business=inventory))
+    assert fast.tasks > 0
+
+
+def test_dashboard_ranks_like_deciding_every_task(owner):
+    """The dashboard ranks from bare scoring fields; the order is the one that deciding every
+    task in full gives."""
+    for n in range(selectors.DASHBOARD_TOP + 10):
+        OwnerTaskFactory(
+            business=owner.business,
+            name=f"Task {n:02d}",
+            provider_monthly_cost=None if n % 4 == 0 else D(10 * (n % 5)),
+            override_call="keep" if n % 9 == 0 else "",
+            override_reason="I like doing it" if n % 9 == 0 else "",
+        )
+    rows = selectors.task_rows(business=owner.business)
+    reference = sorted((r for r in rows if r.active), key=selectors._rank_key)
+    dashboard = selectors.dashboard_get(business=owner.business)
+    shown = [r.task.pk for r in dashboard.ranked]
+    assert shown == [r.task.pk for r in reference[: selectors.DASHBOARD_TOP]]
+    assert dashboard.more == len(reference) - len(shown)
+    assert dashboard.summary == selectors.summarise(rows)
+    assert [r.decision for r in dashboard.ranked] == [
+        r.decision for r in reference[: selectors.DASHBOARD_TOP]
+    ]
 
 
 def test_dashboard_lists_the_top_tasks_and_links_to_the_rest(owner_client, owner):
