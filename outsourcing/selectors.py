@@ -231,8 +231,11 @@ class _SummaryTotals:
         self.tasks, self.unquoted = 0, 0
         self.hours, self.value, self.cost, self.net = Decimal(0), Decimal(0), Decimal(0), Decimal(0)
 
-    def add(self, hours: Decimal, worth: Decimal, cost: Decimal | None) -> None:
-        """One active task whose call that counts is Outsource, worth `worth` a month."""
+    def add(
+        self, hours: Decimal, worth: Decimal, cost: Decimal | None, gain: Decimal | None
+    ) -> None:
+        """One active task whose call that counts is Outsource, worth `worth` a month, with
+        `gain` = scoring.net_benefit(worth, cost)."""
         self.tasks += 1
         self.hours += hours
         self.value += worth
@@ -240,7 +243,7 @@ class _SummaryTotals:
             self.unquoted += 1
         else:
             self.cost += cost
-            self.net += scoring.net_benefit(worth, cost) or Decimal(0)
+            self.net += gain or Decimal(0)
 
     def summary(self) -> Summary:
         return Summary(
@@ -272,7 +275,8 @@ def outsource_summary_for_businesses(businesses: Iterable[Business]) -> dict[UUI
         figures = scoring.TaskFigures(hours, skill, contact, risk, focus, cost)
         if (override or scoring.call_for(figures, hourly)) != OwnerTask.Call.OUTSOURCE:
             continue
-        totals[business_id].add(hours, scoring.opportunity_cost(hours, hourly), cost)
+        worth = scoring.opportunity_cost(hours, hourly)
+        totals[business_id].add(hours, worth, cost, scoring.net_benefit(worth, cost))
     return {pk: total.summary() for pk, total in totals.items()}
 
 
@@ -436,11 +440,17 @@ def dashboard_get(*, business: Business) -> Dashboard:
             continue
         worth = scoring.opportunity_cost(hours, hourly)
         gain = scoring.net_benefit(worth, cost)
-        call = override or scoring.call_for(
-            scoring.TaskFigures(hours, skill, contact, risk, focus, cost), hourly
+        # scoring.call_for's body, reusing this worth and gain instead of working them out again
+        call = (
+            override
+            or scoring.CALL_OF_RULE[
+                scoring.rule_for(
+                    scoring.TaskFigures(hours, skill, contact, risk, focus, cost), gain
+                )
+            ]
         )
         if call == OwnerTask.Call.OUTSOURCE:
-            totals.add(hours, worth, cost)
+            totals.add(hours, worth, cost, gain)
         # _rank_key's order, from the same figures (sorted() is stable: name, pk break ties)
         key = (CALL_ORDER[call], -(gain if gain is not None else worth), -worth, name.lower())
         ranking.append((key, pk))

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -50,12 +51,28 @@ def task_list_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
     page = selectors.task_page(
         business=business, page=request.GET.get("page"), per_page=PAGE_SIZE, **filters
     )
+    # Per row: its link from one reverse() (with pk 0), and its category and status labels
+    # from one lookup table each, instead of a reverse() and two get_FOO_display() per row.
+    url_zero = reverse("outsourcing:task-detail", kwargs={"business_id": business.pk, "pk": 0})
+    head, tail = url_zero.rsplit("/0/", 1)
+    categories = {value: str(label) for value, label in OwnerTask.Category.choices}
+    statuses = {value: str(label) for value, label in OwnerTask.Status.choices}
+    rows = [
+        (
+            row,
+            f"{head}/{row.task.pk}/{tail}",
+            categories.get(row.task.category, row.task.category),
+            statuses.get(row.task.status, row.task.status),
+        )
+        for row in page.object_list
+    ]
     return render(
         request,
         "outsourcing/ownertask_list.html",
         {
             "business": business,
             "page": page,
+            "rows": rows,
             "filter_form": filter_form,
             "sort": filters.get("sort") or "name",
             "filtered": any(v for k, v in filters.items() if k != "sort"),
