@@ -97,6 +97,17 @@ def test_review_form_bad_input_gets_specific_messages_and_saves_nothing(owner_cl
     assert "Choose keep, watch or replace." in page
     assert "Solid quarter" in page  # what was typed is kept
     assert not DutyRating.objects.exists()
+    # the other duty's rating stays ticked; the bad one is ticked nowhere
+    other = review.engagement.job.duties.exclude(pk=first.pk).get()
+    assert (
+        f'<input type="radio" name="rating_{other.pk}" value="4" class="form-check-input" '
+        f'id="id_rating_{other.pk}_1" checked required>'
+    ) in page
+    assert (
+        f'name="rating_{first.pk}" value="4" class="form-check-input" '
+        f'id="id_rating_{first.pk}_1" required>' in page
+    )
+    assert page.count(" checked required>") == 1
 
 
 @pytest.mark.django_db
