@@ -16,9 +16,11 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -50,6 +52,34 @@ MAX_SEND_ATTEMPTS = 5
 REENQUEUE_AFTER = dt.timedelta(minutes=2)
 RETRY_FAILED_AFTER = dt.timedelta(minutes=10)
 REENQUEUE_BATCH = 500
+# The sweep works in chunks of this many engagements (reviews, flags, reminders), one short
+# transaction each, with a constant number of queries per chunk.
+SWEEP_BATCH_SIZE = 1000
+# Above this many distinct notice periods, the notice reminders are not narrowed in SQL.
+NOTICE_WINDOW_MAX_PERIODS = 200
+
+# Where the running sweep collects the chunks that failed (its report's notes).
+_chunk_failures: ContextVar[list[str] | None] = ContextVar("_chunk_failures", default=None)
+
+T = TypeVar("T")
+
+
+def _run_chunks(label: str, items: Sequence[T], work: Callable[[list[T]], int]) -> int:
+    """Run `work` over `items` in chunks of SWEEP_BATCH_SIZE. A chunk that fails (an Exception;
+    never a BaseException such as KeyboardInterrupt) is rolled back, logged and reported in
+    the sweep's notes, and the other chunks still run; the next sweep retries it."""
+    done = 0
+    size = max(1, SWEEP_BATCH_SIZE)
+    for start in range(0, len(items), size):
+        chunk = list(items[start : start + size])
+        try:
+            done += work(chunk)
+        except Exception as exc:
+            logger.exception("sweep: %s failed for a chunk of %s", label, len(chunk))
+            notes = _chunk_failures.get()
+            if notes is not None:
+                notes.append(f"{label} failed for a chunk of {len(chunk)}: {exc}")
+    return done
 
 
 # --- schedule -------------------------------------------------------------------------------
@@ -67,60 +97,87 @@ def cadence_settings_for(engagement: Engagement) -> cadence.CadenceSettings:
     )
 
 
-def engagement_rounds(engagement: Engagement) -> list[tuple[dt.date, scoring.Round]]:
-    """The completed review rounds of an engagement, oldest first (two queries)."""
-    reviews = list(
+def _rounds_by_engagement(
+    engagement_ids: Iterable[int],
+) -> dict[int, list[tuple[dt.date, scoring.Round]]]:
+    """The completed review rounds of many engagements, oldest first (at most two queries)."""
+    rows = list(
         Review.objects.completed()
-        .filter(engagement=engagement, score__isnull=False)
-        .order_by("due_date", "pk")
+        .filter(engagement_id__in=list(engagement_ids), score__isnull=False)
+        .order_by("engagement_id", "due_date", "pk")
+        .values_list("pk", "engagement_id", "due_date", "score", "decision")
     )
-    ones = defaultdict(set)
+    if not rows:
+        return {}
+    ones: dict[int, set[int]] = defaultdict(set)
     for review_id, duty_id in DutyRating.objects.filter(
-        review__in=[r.pk for r in reviews], rating=1, duty__importance=Importance.MUST
+        review__in=[r[0] for r in rows], rating=1, duty__importance=Importance.MUST
     ).values_list("review_id", "duty_id"):
         ones[review_id].add(duty_id)
-    by_date: dict[dt.date, list[Review]] = defaultdict(list)
-    for r in reviews:
-        by_date[r.due_date].append(r)
-    rounds = []
-    for due, group in sorted(by_date.items()):
-        rounds.append(
+    grouped: dict[int, dict[dt.date, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    for row in rows:
+        grouped[row[1]][row[2]].append(row)
+    out: dict[int, list[tuple[dt.date, scoring.Round]]] = {}
+    for engagement_id, by_date in grouped.items():
+        out[engagement_id] = [
             (
                 due,
                 scoring.Round(
-                    scores=tuple(r.score for r in group if r.score is not None),
-                    must_have_ones=frozenset().union(*(ones[r.pk] for r in group)),
-                    replace_decided=any(r.decision == Review.Decision.REPLACE for r in group),
+                    scores=tuple(r[3] for r in group if r[3] is not None),
+                    must_have_ones=frozenset().union(*(ones[r[0]] for r in group)),
+                    replace_decided=any(r[4] == Review.Decision.REPLACE for r in group),
                 ),
             )
-        )
-    return rounds
+            for due, group in sorted(by_date.items())
+        ]
+    return out
 
 
-def _next_due(engagement: Engagement, before: dt.date | None = None) -> tuple[dt.date, int] | None:
-    """Due date and month offset of the engagement's next primary review, or None (no more)."""
-    cfg = cadence_settings_for(engagement)
+def engagement_rounds(engagement: Engagement) -> list[tuple[dt.date, scoring.Round]]:
+    """The completed review rounds of an engagement, oldest first (two queries)."""
+    return _rounds_by_engagement([engagement.pk]).get(engagement.pk, [])
+
+
+def _plan_next_due(
+    engagement: Engagement,
+    cfg: cadence.CadenceSettings,
+    primaries: list[tuple[dt.date, int]],
+    rounds: list[tuple[dt.date, scoring.Round]],
+    before: dt.date | None = None,
+) -> tuple[dt.date, int] | None:
+    """Pure: due date and month offset of the next primary review from the engagement's
+    primary rounds (due date, offset) and completed rounds, or None (no more)."""
+    if before is not None:
+        primaries = [p for p in primaries if p[0] < before]
+        rounds = [(d, r) for d, r in rounds if d < before]
     if engagement.kind == Engagement.Kind.ONE_OFF:
-        prior = Review.objects.filter(engagement=engagement, second_opinion=False)
-        if before is not None:
-            prior = prior.filter(due_date__lt=before)
-        if prior.exists():
+        if primaries:
             return None
         return cadence.one_off_due(engagement.start_date, engagement.end_date, cfg), 0
-    rounds = engagement_rounds(engagement)
-    prior_primaries = Review.objects.filter(engagement=engagement, second_opinion=False)
-    if before is not None:
-        prior_primaries = prior_primaries.filter(due_date__lt=before)
-        rounds = [(d, r) for d, r in rounds if d < before]
-    last = prior_primaries.order_by("-due_date").first()
-    if last is None:
+    if not primaries:
         offset = cadence.first_offset(cfg)
     else:
-        offset = cadence.next_offset(last.offset_months, [r.standing for _, r in rounds], cfg)
+        last_offset = max(primaries)[1]
+        offset = cadence.next_offset(last_offset, [r.standing for _, r in rounds], cfg)
     due = cadence.due_on(engagement.start_date, offset)
     if engagement.end_date is not None and due > engagement.end_date:
         return None
     return due, offset
+
+
+def _next_due(engagement: Engagement, before: dt.date | None = None) -> tuple[dt.date, int] | None:
+    """Due date and month offset of the engagement's next primary review, or None (no more)."""
+    primaries = list(
+        Review.objects.filter(engagement=engagement, second_opinion=False).values_list(
+            "due_date", "offset_months"
+        )
+    )
+    rounds = (
+        engagement_rounds(engagement)
+        if engagement.kind != Engagement.Kind.ONE_OFF and primaries
+        else []
+    )
+    return _plan_next_due(engagement, cadence_settings_for(engagement), primaries, rounds, before)
 
 
 def review_next_create(*, engagement: Engagement) -> Review | None:
@@ -541,12 +598,42 @@ def _review_specs(now: dt.datetime) -> list[ReminderSpec]:
     return specs
 
 
+def _notice_window(now: dt.datetime) -> Q | None:
+    """Narrow, in SQL, to engagements whose notice deadline (renewal date minus notice period) is
+    inside the reminder window (0 to 30 days ahead, in any time zone; a margin each side), so
+    the idle sweep reads only the few it may remind. One query reads the distinct notice
+    periods; each gives a plain range on the renewal date (portable: no date arithmetic)."""
+    active = Engagement.objects.filter(
+        status=Engagement.Status.ACTIVE, renewal_date__isnull=False
+    ).order_by()
+    periods = sorted(set(active.values_list("notice_period_days", flat=True).distinct()))
+    if not periods:
+        return None
+    if len(periods) > NOTICE_WINDOW_MAX_PERIODS:
+        return Q()  # unusual data: too many ranges for one query; read them all, as before
+    first = now.date() - dt.timedelta(days=2)
+    last = now.date() + dt.timedelta(days=32)
+    window = Q()
+    for days in periods:
+        shift = dt.timedelta(days=days)
+        window |= Q(notice_period_days=days, renewal_date__range=(first + shift, last + shift))
+    return window
+
+
 def _notice_specs(now: dt.datetime) -> list[ReminderSpec]:
-    engagements = Engagement.objects.filter(
-        status=Engagement.Status.ACTIVE,
-        renewal_date__isnull=False,
-        renewal_date__gte=now.date() - dt.timedelta(days=2),
-    ).select_related("business", "provider", "job")
+    window = _notice_window(now)
+    if window is None:
+        return []
+    engagements = (
+        Engagement.objects.filter(
+            window,
+            status=Engagement.Status.ACTIVE,
+            renewal_date__isnull=False,
+            renewal_date__gte=now.date() - dt.timedelta(days=2),
+        )
+        .select_related("business", "provider", "job")
+        .order_by("pk")
+    )
     specs = []
     for engagement in engagements:
         deadline = cadence.notice_deadline(engagement.renewal_date, engagement.notice_period_days)
@@ -581,7 +668,11 @@ def _notice_specs(now: dt.datetime) -> list[ReminderSpec]:
 
 def _recipients(business_ids: Iterable[object]) -> dict[object, list[tuple[User, bool]]]:
     """Members of each business with their e-mail preference (two queries)."""
-    members = Membership.objects.filter(business_id__in=set(business_ids)).select_related("user")
+    members = (
+        Membership.objects.filter(business_id__in=set(business_ids))
+        .select_related("user")
+        .order_by("business_id", "user_id")
+    )
     prefs = dict(
         NotificationPreference.objects.filter(user_id__in={m.user_id for m in members}).values_list(
             "user_id", "email_enabled"
@@ -594,26 +685,107 @@ def _recipients(business_ids: Iterable[object]) -> dict[object, list[tuple[User,
     return out
 
 
-def reminders_send(*, now: dt.datetime) -> int:
-    """Claim every reminder due now (review and notice-deadline) for every member. Idempotent."""
-    specs = _review_specs(now) + _notice_specs(now)
-    if not specs:
-        return 0
+def _enqueue_many(delivery_ids: list[int]) -> bool:
+    """Hand one batch of claimed e-mails to the worker in one message. Never raises: the
+    sweep enqueues again whatever stays claimed."""
+    from .tasks import reminder_send_many
+
+    try:
+        reminder_send_many.delay(delivery_ids)
+    except Exception:
+        logger.warning(
+            "Could not enqueue %s reminders; the next sweep will", len(delivery_ids), exc_info=True
+        )
+        return False
+    return True
+
+
+def _claim_chunk(
+    specs: list[ReminderSpec], recipients: Mapping[object, list[tuple[User, bool]]]
+) -> int:
+    """Claim one chunk's reminders in one transaction with a constant number of queries:
+    read the claims already made, bulk-insert the new delivery rows (the unique constraint
+    still decides) and their in-app notifications, enqueue the e-mails after commit.
+
+    A conflict (a concurrent sweep claimed some of them first) rolls the bulk insert back and
+    claims the chunk one by one, each claim in its own transaction: nothing is claimed twice.
+    """
     already = set(
         ReminderDelivery.objects.filter(
             engagement_id__in={s.engagement.pk for s in specs},
             kind__in={s.kind for s in specs},
         ).values_list("engagement_id", "due_date", "kind", "recipient_id")
     )
+    todo = [
+        (spec, user, email_enabled)
+        for spec in specs
+        for user, email_enabled in recipients.get(spec.engagement.business_id, [])
+        if (spec.engagement.pk, spec.due_date, spec.kind, user.pk) not in already
+    ]
+    if not todo:
+        return 0
+    now = timezone.now()
+    deliveries = []
+    for spec, user, email_enabled in todo:
+        by_email = email_enabled and bool(user.email)
+        deliveries.append(
+            ReminderDelivery(
+                engagement=spec.engagement,
+                review=spec.review,
+                due_date=spec.due_date,
+                kind=spec.kind,
+                recipient=user,
+                channel=ReminderDelivery.Channel.EMAIL
+                if by_email
+                else ReminderDelivery.Channel.IN_APP,
+                status=ReminderDelivery.Status.CLAIMED
+                if by_email
+                else ReminderDelivery.Status.SENT,
+                sent_at=None if by_email else now,
+                subject=spec.text[:200],
+                body=(
+                    f"{spec.text}\n\nOpen it: {_absolute(spec.url)}\n\n"
+                    "You get this because you are a member of "
+                    f"{spec.engagement.business.name} on Outsourcing Desk. "
+                    "Turn e-mail reminders off in your notification settings."
+                ),
+            )
+        )
+    try:
+        with transaction.atomic():
+            ReminderDelivery.objects.bulk_create(deliveries)
+            Notification.objects.bulk_create(
+                Notification(
+                    user=user,
+                    business_id=spec.engagement.business_id,
+                    delivery=delivery,
+                    text=spec.text[:300],
+                    url=spec.url,
+                )
+                for (spec, user, _), delivery in zip(todo, deliveries, strict=True)
+            )
+            emails = [d.pk for d in deliveries if d.channel == ReminderDelivery.Channel.EMAIL]
+            if emails:
+                transaction.on_commit(partial(_enqueue_many, emails), robust=True)
+    except IntegrityError:
+        return sum(
+            1
+            for spec, user, email_enabled in todo
+            if reminder_claim(spec=spec, recipient=user, email_enabled=email_enabled)
+        )
+    return len(deliveries)
+
+
+def reminders_send(*, now: dt.datetime) -> int:
+    """Claim every reminder due now (review and notice-deadline) for every member. Idempotent.
+
+    Works in chunks of SWEEP_BATCH_SIZE reminders, one transaction each; a chunk that fails is
+    logged and reported and the others still go out."""
+    specs = _review_specs(now) + _notice_specs(now)
+    if not specs:
+        return 0
     recipients = _recipients(s.engagement.business_id for s in specs)
-    claimed = 0
-    for spec in specs:
-        for user, email_enabled in recipients.get(spec.engagement.business_id, []):
-            if (spec.engagement.pk, spec.due_date, spec.kind, user.pk) in already:
-                continue
-            if reminder_claim(spec=spec, recipient=user, email_enabled=email_enabled):
-                claimed += 1
-    return claimed
+    return _run_chunks("reminders_send", specs, lambda chunk: _claim_chunk(chunk, recipients))
 
 
 def reminders_requeue(*, now: dt.datetime) -> int:
@@ -635,11 +807,58 @@ def reminders_requeue(*, now: dt.datetime) -> int:
     return sum(1 for pk in ids if _enqueue_send(pk))
 
 
+def _flag_chunk(reviews: list[Review], reason: str, now: dt.datetime) -> int:
+    """Raise one chunk's overdue flags in one transaction (constant queries): bulk-insert the
+    flags with their history and the members' notifications. The one-open-flag constraint
+    still decides: on a conflict the chunk is raised one by one instead."""
+    flags = []
+    for review in reviews:
+        today = cadence.local_today(now, review.engagement.business.tzinfo)
+        if not cadence.is_overdue_for_attention(today, review.due_date):
+            continue
+        detail = f"Review due {review.due_date:%d %b %Y} is more than 30 days overdue."
+        flags.append(
+            ReplacementFlag(
+                engagement=review.engagement, review=review, reason=reason, detail=detail
+            )
+        )
+    if not flags:
+        return 0
+    members: dict[object, list[int]] = defaultdict(list)
+    for business_id, user_id in (
+        Membership.objects.filter(business_id__in={f.engagement.business_id for f in flags})
+        .order_by("business_id", "user_id")
+        .values_list("business_id", "user_id")
+    ):
+        members[business_id].append(user_id)
+    try:
+        with transaction.atomic():
+            ReplacementFlag.objects.bulk_create(flags)
+            ReplacementFlag.history.bulk_history_create(flags)
+            Notification.objects.bulk_create(
+                Notification(
+                    user_id=uid,
+                    business_id=flag.engagement.business_id,
+                    text=f"{flag.engagement.provider.name}: {flag.get_reason_display()}",
+                    url=flag.get_absolute_url(),
+                )
+                for flag in flags
+                for uid in members[flag.engagement.business_id]
+            )
+    except IntegrityError:
+        return sum(
+            1
+            for f in flags
+            if flag_raise(engagement=f.engagement, reason=reason, review=f.review, detail=f.detail)
+        )
+    return len(flags)
+
+
 def overdue_flags_raise(*, now: dt.datetime) -> int:
     """Raise the attention flag for reviews more than 30 days overdue. Idempotent."""
     cutoff = now.date() - dt.timedelta(days=cadence.OVERDUE_ATTENTION_DAYS - 1)
     reason = ReplacementFlag.Reason.OVERDUE_ATTENTION
-    reviews = (
+    reviews = list(
         Review.objects.filter(
             status=Review.Status.DUE,
             second_opinion=False,
@@ -655,38 +874,79 @@ def overdue_flags_raise(*, now: dt.datetime) -> int:
             )
         )
         .select_related("engagement__business", "engagement__provider")
+        .order_by("engagement_id", "pk")
     )
-    raised = 0
-    for review in reviews:
-        today = cadence.local_today(now, review.engagement.business.tzinfo)
-        if not cadence.is_overdue_for_attention(today, review.due_date):
+    return _run_chunks(
+        "overdue_flags_raise", reviews, lambda chunk: _flag_chunk(chunk, reason, now)
+    )
+
+
+def _schedule_chunk(engagements: list[Engagement]) -> int:
+    """Create the next round of each engagement of one chunk in one transaction, with a
+    constant number of queries: their primary rounds (one query), their completed rounds
+    (two), one bulk insert and one history insert.
+
+    The unique constraints still decide: if a concurrent sweep (or a completed review) got
+    there first, the bulk insert rolls back and the chunk is scheduled one by one, each with
+    `review_next_create` in its own transaction."""
+    ids = [e.pk for e in engagements]
+    primaries: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
+    for engagement_id, due, offset in Review.objects.filter(
+        engagement_id__in=ids, second_opinion=False
+    ).values_list("engagement_id", "due_date", "offset_months"):
+        primaries[engagement_id].append((due, offset))
+    recurring = [
+        e.pk for e in engagements if e.kind != Engagement.Kind.ONE_OFF and primaries.get(e.pk)
+    ]
+    rounds = _rounds_by_engagement(recurring) if recurring else {}
+    new = []
+    for engagement in engagements:
+        try:
+            nxt = _plan_next_due(
+                engagement,
+                cadence_settings_for(engagement),
+                primaries.get(engagement.pk, []),
+                rounds.get(engagement.pk, []),
+            )
+        except Exception:
+            # one broken engagement must not stop the others' reviews and reminders
+            logger.exception("sweep: could not schedule the next review of %s", engagement.pk)
             continue
-        detail = f"Review due {review.due_date:%d %b %Y} is more than 30 days overdue."
-        if flag_raise(engagement=review.engagement, reason=reason, review=review, detail=detail):
-            raised += 1
-    return raised
+        if nxt is not None:
+            new.append(
+                Review(
+                    engagement=engagement,
+                    due_date=nxt[0],
+                    offset_months=nxt[1],
+                    second_opinion=False,
+                )
+            )
+    if not new:
+        return 0
+    try:
+        with transaction.atomic():
+            Review.objects.bulk_create(new)
+            Review.history.bulk_history_create(new)
+    except IntegrityError:
+        return sum(review_next_create(engagement=r.engagement) is not None for r in new)
+    return len(new)
 
 
 def reviews_schedule(*, now: dt.datetime) -> int:
-    """Create the next review round of every active engagement that has none open."""
+    """Create the next review round of every active engagement that has none open, in chunks
+    of SWEEP_BATCH_SIZE engagements (one transaction each)."""
     open_round = Review.objects.filter(
         engagement=OuterRef("pk"), second_opinion=False, status=Review.Status.DUE
     )
     one_off_done = Review.objects.filter(engagement=OuterRef("pk"), second_opinion=False)
-    engagements = (
+    engagements = list(
         Engagement.objects.active()
         .exclude(Exists(open_round))
         .exclude(Q(kind=Engagement.Kind.ONE_OFF) & Exists(one_off_done))
         .select_related("review_schedule")
+        .order_by("pk")
     )
-    created = 0
-    for engagement in engagements:
-        try:
-            created += review_next_create(engagement=engagement) is not None
-        except Exception:
-            # one broken engagement must not stop the others' reviews and reminders
-            logger.exception("sweep: could not schedule the next review of %s", engagement.pk)
-    return created
+    return _run_chunks("reviews_schedule", engagements, _schedule_chunk)
 
 
 @dataclass
@@ -712,6 +972,7 @@ def sweep_run(*, now: dt.datetime | None = None) -> SweepReport:
     its own short transaction (no long locks, no deadlock between two sweeps)."""
     now = now or timezone.now()
     report = SweepReport()
+    token = _chunk_failures.set(report.notes)
     steps = [
         ("reviews_created", "reviews_schedule", reviews_schedule),
         ("flags_raised", "overdue_flags_raise", overdue_flags_raise),
@@ -726,5 +987,6 @@ def sweep_run(*, now: dt.datetime | None = None) -> SweepReport:
             # sweep tries again (everything is idempotent).
             logger.exception("sweep: %s failed", label)
             report.notes.append(f"{label} failed: {exc}")
+    _chunk_failures.reset(token)
     logger.info("sweep: %s", report)
     return report

@@ -33,3 +33,13 @@ def sweep() -> str:
 def reminder_send(self, delivery_id: int) -> str:
     """Send one claimed reminder e-mail; the service guards against sending twice."""
     return services.reminder_deliver(delivery_id)
+
+
+@app.task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def reminder_send_many(delivery_ids: list[int]) -> int:
+    """Fan one sweep batch's claimed e-mails out to one `reminder_send` task each (so each
+    keeps its own retries). The sweep enqueues one message per batch instead of one per
+    e-mail; whatever is not enqueued here stays `claimed` and the next sweep enqueues it."""
+    for delivery_id in delivery_ids:
+        reminder_send.delay(delivery_id)
+    return len(delivery_ids)

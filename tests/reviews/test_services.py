@@ -429,13 +429,13 @@ def test_a_failing_step_does_not_stop_the_others(owner, monkeypatch):
 def test_a_broken_engagement_does_not_stop_the_others(owner, monkeypatch):
     good = engagement_for(owner.business, start=dt.date(2025, 1, 1))
     bad = engagement_for(owner.business, start=dt.date(2025, 1, 1))
-    real = services.review_next_create
+    real = services._plan_next_due  # the sweep plans each engagement's next round with it
 
-    def flaky(*, engagement):
+    def flaky(engagement, *args, **kwargs):
         if engagement.pk == bad.pk:
             raise ValueError("bad data")
-        return real(engagement=engagement)
+        return real(engagement, *args, **kwargs)
 
-    monkeypatch.setattr(services, "review_next_create", flaky)
+    monkeypatch.setattr(services, "_plan_next_due", flaky)
     assert services.sweep_run(now=at(2025, 1, 2)).reviews_created == 1
     assert Review.objects.filter(engagement=good).exists()
