@@ -157,3 +157,16 @@ def test_view_only_coach_sees_settings_but_cannot_change_them(client, owner):
     assert response.status_code == 403
     owner.business.refresh_from_db()
     assert owner.business.name != "Hijack"
+
+
+def test_switcher_lists_twelve_businesses_and_points_to_the_portfolio_for_more(client, owner):
+    from tests.conftest import make_member
+
+    coach = make_member(role=Membership.Role.COACH)
+    for _ in range(14):
+        make_member(user=coach.user, role=Membership.Role.COACH)
+    client.force_login(coach.user)
+    body = client.get(coach.business.get_absolute_url()).content.decode()
+    switcher = body.split('data-testid="business-switcher"', 1)[1].split("</ul>", 1)[0]
+    assert switcher.count("(Coach)") == 12
+    assert "3 more in the portfolio" in switcher
