@@ -130,7 +130,7 @@ def test_business_settings_change_the_hourly_value(owner_client, owner):
 def test_business_settings_refuse_bad_input_and_keep_the_old_values(owner_client, owner):
     url = reverse("outsourcing:business-settings", args=[owner.business.pk])
     response = owner_client.post(
-        url, {"name": "", "currency": "XXX", "timezone": "Mars/Olympus", "hourly_value": "Infinity"}
+        url, {"name": "", "currency": "ZZZ", "timezone": "Mars/Olympus", "hourly_value": "Infinity"}
     )
     assert response.status_code == 200
     body = response.content.decode()
