@@ -107,9 +107,6 @@ def portfolio_view(request: AuthedRequest) -> HttpResponse:
             "show": show,
             "q": q,
             "query_without_sort": urlencode({k: v for k, v in (("show", show), ("q", q)) if v}),
-            "page_query": urlencode(
-                {k: v for k, v in (("sort", portfolio.sort), ("show", show), ("q", q)) if v}
-            ),
         },
     )
 
@@ -350,6 +347,5 @@ def activity_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
             "people": people,
             "what": what,
             "who": str(user_id) if user_id else "",
-            "page_query": urlencode({k: v for k, v in (("what", what), ("who", user_id)) if v}),
         },
     )
