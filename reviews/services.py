@@ -470,6 +470,30 @@ class ReminderSpec:
     url: str
 
 
+def _delivery_new(
+    *, spec: ReminderSpec, recipient: User, by_email: bool, now: dt.datetime
+) -> ReminderDelivery:
+    """The claim row for one reminder to one person, not saved yet: by e-mail it waits as
+    `claimed` for the send task; in-app only, it is delivered (`sent`) at once."""
+    return ReminderDelivery(
+        engagement=spec.engagement,
+        review=spec.review,
+        due_date=spec.due_date,
+        kind=spec.kind,
+        recipient=recipient,
+        channel=ReminderDelivery.Channel.EMAIL if by_email else ReminderDelivery.Channel.IN_APP,
+        status=ReminderDelivery.Status.CLAIMED if by_email else ReminderDelivery.Status.SENT,
+        sent_at=None if by_email else now,
+        subject=spec.text[:200],
+        body=(
+            f"{spec.text}\n\nOpen it: {_absolute(spec.url)}\n\n"
+            "You get this because you are a member of "
+            f"{spec.engagement.business.name} on Outsourcing Desk. "
+            "Turn e-mail reminders off in your notification settings."
+        ),
+    )
+
+
 def reminder_claim(
     *, spec: ReminderSpec, recipient: User, email_enabled: bool
 ) -> ReminderDelivery | None:
@@ -480,27 +504,8 @@ def reminder_claim(
     now = timezone.now()
     try:
         with transaction.atomic():
-            delivery = ReminderDelivery.objects.create(
-                engagement=spec.engagement,
-                review=spec.review,
-                due_date=spec.due_date,
-                kind=spec.kind,
-                recipient=recipient,
-                channel=ReminderDelivery.Channel.EMAIL
-                if by_email
-                else ReminderDelivery.Channel.IN_APP,
-                status=ReminderDelivery.Status.CLAIMED
-                if by_email
-                else ReminderDelivery.Status.SENT,
-                sent_at=None if by_email else now,
-                subject=spec.text[:200],
-                body=(
-                    f"{spec.text}\n\nOpen it: {_absolute(spec.url)}\n\n"
-                    "You get this because you are a member of "
-                    f"{spec.engagement.business.name} on Outsourcing Desk. "
-                    "Turn e-mail reminders off in your notification settings."
-                ),
-            )
+            delivery = _delivery_new(spec=spec, recipient=recipient, by_email=by_email, now=now)
+            delivery.save(force_insert=True)
             Notification.objects.create(
                 user=recipient,
                 business_id=spec.engagement.business_id,
@@ -728,29 +733,7 @@ def _claim_chunk(
     deliveries = []
     for spec, user, email_enabled in todo:
         by_email = email_enabled and bool(user.email)
-        deliveries.append(
-            ReminderDelivery(
-                engagement=spec.engagement,
-                review=spec.review,
-                due_date=spec.due_date,
-                kind=spec.kind,
-                recipient=user,
-                channel=ReminderDelivery.Channel.EMAIL
-                if by_email
-                else ReminderDelivery.Channel.IN_APP,
-                status=ReminderDelivery.Status.CLAIMED
-                if by_email
-                else ReminderDelivery.Status.SENT,
-                sent_at=None if by_email else now,
-                subject=spec.text[:200],
-                body=(
-                    f"{spec.text}\n\nOpen it: {_absolute(spec.url)}\n\n"
-                    "You get this because you are a member of "
-                    f"{spec.engagement.business.name} on Outsourcing Desk. "
-                    "Turn e-mail reminders off in your notification settings."
-                ),
-            )
-        )
+        deliveries.append(_delivery_new(spec=spec, recipient=user, by_email=by_email, now=now))
     try:
         with transaction.atomic():
             ReminderDelivery.objects.bulk_create(deliveries)
