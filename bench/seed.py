@@ -187,6 +187,7 @@ def _tasks(rng: random.Random, business: Business, count: int) -> list[OwnerTask
                 status=rng.choice(["doing", "exploring", "outsourced"]),
             )
         )
+        rows[-1].score(business.hourly_value)  # bulk_create does not call save()
     return OwnerTask.objects.bulk_create(rows, batch_size=BATCH)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 import zoneinfo
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -13,6 +16,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from . import scoring
 
 MAX_MONEY = Decimal("99999999.99")
 MAX_HOURS_PER_MONTH = Decimal("744")  # 31 days x 24 hours
@@ -37,8 +42,16 @@ CURRENCY_CHOICES = [
 ]
 
 
+@functools.cache
 def timezone_choices() -> list[tuple[str, str]]:
+    # available_timezones() walks the tz database on disk (≈ 50 ms); it does not change while
+    # the process runs.
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+def _decimal(value: Decimal | float | str) -> Decimal:
+    """A Decimal from what a field may hold before it is saved (an int or str from code)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
 def money_field(**kwargs: object) -> models.DecimalField:
@@ -212,11 +225,40 @@ class OwnerTask(models.Model):
         max_length=10, choices=Call.choices, blank=True, verbose_name=_("your call")
     )
     override_reason = models.TextField(blank=True, max_length=2000)
+    # A cache of scoring.score() for this task at its business's hourly value, so that the
+    # dashboard, the inventory and the coach portfolio sum, filter and sort in SQL. The rules
+    # stay in scoring.py. save() refreshes it when a scoring field changes; bulk writes call
+    # score() themselves, and a change of the business's hourly value rescores all its tasks
+    # (services.business_update).
+    suggested_call = models.CharField(
+        max_length=10, choices=Call.choices, default=Call.KEEP, editable=False
+    )
+    opportunity_cost = models.DecimalField(
+        max_digits=14, decimal_places=2, default=Decimal(0), editable=False
+    )
+    net_benefit = models.DecimalField(max_digits=14, decimal_places=2, null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    history = HistoricalRecords()
+    # The cached figures are not the owner's edits: the history (and the activity log) leaves
+    # them out.
+    history = HistoricalRecords(
+        excluded_fields=["suggested_call", "opportunity_cost", "net_benefit"]
+    )
 
     objects = OwnerTaskQuerySet.as_manager()
+
+    # What the cached figures depend on, besides the business's hourly value.
+    SCORING_FIELDS = frozenset(
+        {
+            "hours_per_month",
+            "owner_skill",
+            "customer_contact",
+            "compliance_risk",
+            "primary_focus",
+            "provider_monthly_cost",
+        }
+    )
+    SCORED_FIELDS = ("suggested_call", "opportunity_cost", "net_benefit")
 
     class Meta:
         ordering = ["name", "pk"]
@@ -243,10 +285,49 @@ class OwnerTask(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(
+        self,
+        *,
+        force_insert: Any = False,
+        force_update: bool = False,
+        using: str | None = None,
+        update_fields: Iterable[str] | None = None,
+    ) -> None:
+        # The one place every single-row write passes through (this app's services, the
+        # providers' hire, factories, the demo seed): the cached figures cannot go stale here.
+        if update_fields is None or not self.SCORING_FIELDS.isdisjoint(update_fields):
+            self.score(self.business.hourly_value)
+            if update_fields is not None:
+                update_fields = {*update_fields, *self.SCORED_FIELDS}
+        super().save(
+            force_insert=force_insert,
+            force_update=force_update,
+            using=using,
+            update_fields=update_fields,
+        )
+
     def get_absolute_url(self) -> str:
         return reverse(
             "outsourcing:task-detail", kwargs={"business_id": self.business_id, "pk": self.pk}
         )
+
+    def figures(self) -> scoring.TaskFigures:
+        cost = self.provider_monthly_cost
+        return scoring.TaskFigures(
+            hours_per_month=_decimal(self.hours_per_month),
+            owner_skill=int(self.owner_skill),
+            customer_contact=self.customer_contact,
+            compliance_risk=self.compliance_risk,
+            primary_focus=bool(self.primary_focus),
+            provider_monthly_cost=None if cost is None else _decimal(cost),
+        )
+
+    def score(self, hourly_value: Decimal) -> None:
+        """Set the cached call and figures from the rules (no save)."""
+        result = scoring.score(self.figures(), _decimal(hourly_value))
+        self.suggested_call = result.call
+        self.opportunity_cost = result.opportunity_cost
+        self.net_benefit = result.net_benefit
 
 
 class Invitation(models.Model):

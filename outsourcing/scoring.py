@@ -96,12 +96,26 @@ def rule_for(task: TaskFigures, gain: Decimal | None) -> int:
     return 7
 
 
+@dataclass(frozen=True)
+class Score:
+    """A decision's figures without its sentence: what a task stores so that summaries and
+    rankings over many tasks are SQL (see OwnerTask.suggested_call)."""
+
+    call: str
+    opportunity_cost: Decimal
+    net_benefit: Decimal | None
+
+
+def score(task: TaskFigures, hourly_value: Decimal) -> Score:
+    """The call and the figures `decide` works out, without the sentence."""
+    cost = opportunity_cost(task.hours_per_month, hourly_value)
+    gain = net_benefit(cost, task.provider_monthly_cost)
+    return Score(call=CALL_OF_RULE[rule_for(task, gain)], opportunity_cost=cost, net_benefit=gain)
+
+
 def call_for(task: TaskFigures, hourly_value: Decimal) -> str:
     """Just the call, without the sentence: for summaries over many tasks."""
-    gain = net_benefit(
-        opportunity_cost(task.hours_per_month, hourly_value), task.provider_monthly_cost
-    )
-    return CALL_OF_RULE[rule_for(task, gain)]
+    return score(task, hourly_value).call
 
 
 def decide(task: TaskFigures, hourly_value: Decimal, currency: str) -> Decision:

@@ -1,21 +1,23 @@
 """Reads for the core app's pages. Everything is scoped by business first.
 
-The call on each task comes from `scoring.decide`, in Python, so the rules live in one place.
-A business's inventory is loaded in one query and decided, filtered and sorted in memory: an
-inventory is tens of rows, rarely hundreds, and the page's query count stays constant.
+The call on each task comes from `scoring`, so the rules live in one place. Each task stores
+the rules' call and its monthly figures (OwnerTask.suggested_call, opportunity_cost,
+net_benefit: a cache of `scoring.score`), so summaries, rankings, filters and sorts over a whole
+inventory are SQL; only the tasks on show are decided in full, for their sentence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Case, Count, F, Q, QuerySet, Sum, Value, When
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce, Lower
 from django.shortcuts import get_object_or_404
 
 from . import scoring
@@ -31,14 +33,22 @@ SETTLED_STATUSES = (OwnerTask.Status.OUTSOURCED, OwnerTask.Status.ELIMINATED)
 
 
 def figures(task: OwnerTask) -> scoring.TaskFigures:
-    return scoring.TaskFigures(
-        hours_per_month=task.hours_per_month,
-        owner_skill=task.owner_skill,
-        customer_contact=task.customer_contact,
-        compliance_risk=task.compliance_risk,
-        primary_focus=task.primary_focus,
-        provider_monthly_cost=task.provider_monthly_cost,
-    )
+    return task.figures()
+
+
+def call_is(call: str) -> Q:
+    """Tasks whose call that counts (the owner's override, else the rules') is `call`."""
+    return Q(override_call=call) | Q(override_call="", suggested_call=call)
+
+
+ACTIVE = ~Q(status__in=SETTLED_STATUSES)
+
+# CALL_ORDER in SQL: outsource first, then consider, then keep.
+CALL_RANK = Case(
+    When(call_is(OwnerTask.Call.OUTSOURCE), then=Value(0)),
+    When(call_is(OwnerTask.Call.CONSIDER), then=Value(1)),
+    default=Value(2),
+)
 
 
 @dataclass(frozen=True)
@@ -90,28 +100,42 @@ def task_rows(*, business: Business) -> list[TaskRow]:
     return [task_row(task, business) for task in tasks]
 
 
-def _sort_key(sort: str) -> Callable[[TaskRow], tuple[Any, ...]]:
-    column = sort.lstrip("-")
-    if column == "hours":
-        return lambda r: (r.task.hours_per_month, r.task.name.lower())
-    if column == "cost":
-        return lambda r: (r.decision.opportunity_cost, r.task.name.lower())
-    if column == "call":
-        return lambda r: (CALL_ORDER[r.call], -(r.decision.net_benefit or 0), r.task.name.lower())
-    return lambda r: (r.task.name.lower(), r.task.pk)
-
-
 def _filtered(
-    business: Business, *, category: str = "", status: str = "", q: str = ""
+    business: Business, *, category: str = "", status: str = "", call: str = "", q: str = ""
 ) -> QuerySet[OwnerTask]:
     tasks = OwnerTask.objects.for_business(business)
     if category:
         tasks = tasks.filter(category=category)
     if status:
         tasks = tasks.filter(status=status)
+    if call:
+        tasks = tasks.filter(call_is(call))
     if q:
         tasks = tasks.filter(Q(name__icontains=q) | Q(notes__icontains=q))
     return tasks
+
+
+# Each sort as (expression, ascending) pairs; a leading '-' on the sort flips every one.
+# "call" is outsource first, then the biggest gain (none counts as 0), then the name.
+INVENTORY_SORTS: dict[str, tuple[tuple[Any, bool], ...]] = {
+    "name": ((Lower("name"), True), (F("pk"), True)),
+    "hours": ((F("hours_per_month"), True), (Lower("name"), True), (F("pk"), True)),
+    "cost": ((F("opportunity_cost"), True), (Lower("name"), True), (F("pk"), True)),
+    "call": (
+        (CALL_RANK, True),
+        (Coalesce("net_benefit", Value(Decimal(0))), False),
+        (Lower("name"), True),
+        (F("pk"), True),
+    ),
+}
+
+
+def _ordering(sort: str) -> list[OrderBy]:
+    column, descending = sort.lstrip("-"), sort.startswith("-")
+    keys = INVENTORY_SORTS.get(column, INVENTORY_SORTS["name"])
+    return [
+        OrderBy(expression, descending=ascending == descending) for expression, ascending in keys
+    ]
 
 
 def task_list(
@@ -122,23 +146,11 @@ def task_list(
     call: str = "",
     q: str = "",
     sort: str = "name",
-) -> list[TaskRow]:
-    """Every task matching the filters (category, status, call, text), decided and sorted by
-    `sort` (name, hours, cost, call; a leading '-' reverses)."""
-    tasks = _filtered(business, category=category, status=status, q=q)
-    rows = [task_row(task, business) for task in tasks]
-    if call:
-        rows = [row for row in rows if row.call == call]
-    rows.sort(key=_sort_key(sort or "name"), reverse=(sort or "").startswith("-"))
-    return rows
-
-
-# Within one business the opportunity cost is hours x one hourly value: it sorts like hours.
-SQL_SORTS: dict[str, tuple[Any, ...]] = {
-    "name": (Lower("name"), "pk"),
-    "hours": ("hours_per_month", Lower("name"), "pk"),
-    "cost": ("hours_per_month", Lower("name"), "pk"),
-}
+) -> QuerySet[OwnerTask]:
+    """The tasks matching the filters (category, status, the call that counts, text), sorted by
+    `sort` (name, hours, cost, call; a leading '-' reverses). All in SQL."""
+    tasks = _filtered(business, category=category, status=status, call=call, q=q)
+    return tasks.order_by(*_ordering(sort or "name"))
 
 
 def task_page(
@@ -152,23 +164,11 @@ def task_page(
     q: str = "",
     sort: str = "name",
 ) -> Page[TaskRow]:
-    """One page of the inventory, as TaskRows. Sorting by a column (name, hours, cost) runs in
-    SQL and only the page's tasks are decided; filtering or sorting by the call needs every
-    task decided first, so those go through `task_list`. Constant queries either way."""
-    sort = sort or "name"
-    column, descending = sort.lstrip("-"), sort.startswith("-")
-    if call or column not in SQL_SORTS:
-        rows = task_list(
-            business=business, category=category, status=status, call=call, q=q, sort=sort
-        )
-        return Paginator(rows, per_page).get_page(page)
-    order = [
-        (key.desc() if descending else key.asc())
-        if not isinstance(key, str)
-        else ("-" + key if descending else key)
-        for key in SQL_SORTS[column]
-    ]
-    tasks = _filtered(business, category=category, status=status, q=q).order_by(*order)
+    """One page of the inventory, as TaskRows: filtered, sorted and sliced in SQL, and only the
+    page's tasks decided in full. Constant queries."""
+    tasks = task_list(
+        business=business, category=category, status=status, call=call, q=q, sort=sort
+    )
     sliced = Paginator(tasks, per_page).get_page(page)
     rows = [task_row(task, business) for task in sliced.object_list]
     # The page keeps its paginator (count, page links) and carries the decided rows.
@@ -209,75 +209,57 @@ def summarise(rows: Iterable[TaskRow]) -> Summary:
     )
 
 
-SUMMARY_FIELDS = (
-    "business_id",
-    "hours_per_month",
-    "owner_skill",
-    "customer_contact",
-    "compliance_risk",
-    "primary_focus",
-    "provider_monthly_cost",
-    "override_call",
-)
+# What `summarise` counts, as SQL: active tasks whose call that counts is Outsource.
+CHOSEN = ACTIVE & call_is(OwnerTask.Call.OUTSOURCE)
+QUOTED = Q(provider_monthly_cost__isnull=False)
+HOURS_STEP = Decimal("0.1")
 
 
-class _SummaryTotals:
-    """Adds up `summarise`'s figures from bare scoring fields (no model instance, no
-    sentence): for summaries over many tasks."""
+def _summary_aggregates(chosen: Q) -> dict[str, Any]:
+    return {
+        "s_tasks": Count("pk", filter=chosen),
+        "s_hours": Sum("hours_per_month", filter=chosen),
+        "s_value": Sum("opportunity_cost", filter=chosen),
+        "s_cost": Sum("provider_monthly_cost", filter=chosen & QUOTED),
+        "s_unquoted": Count("pk", filter=chosen & ~QUOTED),
+        "s_net": Sum("net_benefit", filter=chosen & QUOTED),
+    }
 
-    __slots__ = ("cost", "hours", "net", "tasks", "unquoted", "value")
 
-    def __init__(self) -> None:
-        self.tasks, self.unquoted = 0, 0
-        self.hours, self.value, self.cost, self.net = Decimal(0), Decimal(0), Decimal(0), Decimal(0)
+def _summary(figures: dict[str, Any]) -> Summary:
+    """A Summary from `_summary_aggregates`' figures. The sums are rounded to the stored
+    columns' steps: SQLite adds decimals as floating point."""
 
-    def add(
-        self, hours: Decimal, worth: Decimal, cost: Decimal | None, gain: Decimal | None
-    ) -> None:
-        """One active task whose call that counts is Outsource, worth `worth` a month, with
-        `gain` = scoring.net_benefit(worth, cost)."""
-        self.tasks += 1
-        self.hours += hours
-        self.value += worth
-        if cost is None:
-            self.unquoted += 1
-        else:
-            self.cost += cost
-            self.net += gain or Decimal(0)
+    def total(key: str, step: Decimal = scoring.CENT) -> Decimal:
+        value = figures[key]
+        return Decimal(0) if value is None else Decimal(value).quantize(step)
 
-    def summary(self) -> Summary:
-        return Summary(
-            tasks=self.tasks,
-            hours=self.hours,
-            value=self.value,
-            cost=self.cost,
-            unquoted=self.unquoted,
-            net=self.net,
-        )
+    return Summary(
+        tasks=figures["s_tasks"],
+        hours=total("s_hours", HOURS_STEP),
+        value=total("s_value"),
+        cost=total("s_cost"),
+        unquoted=figures["s_unquoted"],
+        net=total("s_net"),
+    )
 
 
 def outsource_summary_for_businesses(businesses: Iterable[Business]) -> dict[UUID, Summary]:
-    """Summary per business id for a portfolio of businesses, in one query whatever their
-    number. Businesses without tasks get an empty Summary.
-
-    Reads only the scoring fields (no model instances) and asks the rules for the call alone,
-    so a portfolio with thousands of tasks stays quick; the figures are `summarise`'s.
-    """
-    by_id = {business.pk: business for business in businesses}
-    totals = {pk: _SummaryTotals() for pk in by_id}
-    tasks = (
-        OwnerTask.objects.filter(business_id__in=list(by_id))
-        .exclude(status__in=SETTLED_STATUSES)
-        .values_list(*SUMMARY_FIELDS)
+    """Summary per business id for a portfolio of businesses: one SQL aggregate (grouped by
+    business) over the tasks' stored calls and figures, whatever their number. Businesses
+    without tasks get an empty Summary. The figures are `summarise`'s."""
+    summaries = {business.pk: Summary() for business in businesses}
+    if not summaries:
+        return summaries
+    grouped = (
+        OwnerTask.objects.filter(business_id__in=list(summaries))
+        .order_by()
+        .values("business_id")
+        .annotate(**_summary_aggregates(CHOSEN))
     )
-    for business_id, hours, skill, contact, risk, focus, cost, override in tasks:
-        hourly = by_id[business_id].hourly_value
-        figures = scoring.TaskFigures(hours, skill, contact, risk, focus, cost)
-        if (override or scoring.call_for(figures, hourly)) != OwnerTask.Call.OUTSOURCE:
-            continue
-        worth = scoring.opportunity_cost(hours, hourly)
-        totals[business_id].add(hours, worth, cost, scoring.net_benefit(worth, cost))
-    return {pk: total.summary() for pk, total in totals.items()}
+    for figures in grouped:
+        summaries[figures["business_id"]] = _summary(figures)
+    return summaries
 
 
 @dataclass(frozen=True)
@@ -423,53 +405,32 @@ def dashboard_get(*, business: Business) -> Dashboard:
     """The dashboard: the headline summary over every task, the top tasks ranked
     outsource-first by what they save, and their delegation matrix.
 
-    Every task is read as bare scoring fields (one query) for the summary and the ranking;
-    only the tasks on show are loaded whole and decided with their sentence (one more query),
-    so the page's cost grows little with the inventory."""
-    hourly = business.hourly_value
-    totals = _SummaryTotals()
-    ranking: list[tuple[tuple[int, Decimal, Decimal, str], int]] = []
-    settled_pks: list[int] = []
-    fields = ("pk", "name", "status", *SUMMARY_FIELDS[1:])
-    light = OwnerTask.objects.for_business(business).order_by("name", "pk").values_list(*fields)
-    task_count = 0
-    for pk, name, status, hours, skill, contact, risk, focus, cost, override in light:
-        task_count += 1
-        if status in SETTLED_STATUSES:
-            settled_pks.append(pk)
-            continue
-        worth = scoring.opportunity_cost(hours, hourly)
-        gain = scoring.net_benefit(worth, cost)
-        # scoring.call_for's body, reusing this worth and gain instead of working them out again
-        call = (
-            override
-            or scoring.CALL_OF_RULE[
-                scoring.rule_for(
-                    scoring.TaskFigures(hours, skill, contact, risk, focus, cost), gain
-                )
-            ]
-        )
-        if call == OwnerTask.Call.OUTSOURCE:
-            totals.add(hours, worth, cost, gain)
-        # _rank_key's order, from the same figures (sorted() is stable: name, pk break ties)
-        key = (CALL_ORDER[call], -(gain if gain is not None else worth), -worth, name.lower())
-        ranking.append((key, pk))
-    ranking.sort(key=lambda item: item[0])
-    shown_pks = [pk for _key, pk in ranking[:DASHBOARD_TOP]]
-    settled_shown = settled_pks[:DASHBOARD_TOP]
-    wanted = shown_pks + settled_shown
-    by_pk = (
-        {t.pk: t for t in OwnerTask.objects.for_business(business).filter(pk__in=wanted)}
-        if wanted
-        else {}
+    The summary and the counts are one SQL aggregate over the tasks' stored calls and figures;
+    the ranking is an ORDER BY ... LIMIT (`_rank_key`'s order); only the tasks on show are
+    loaded and decided with their sentence. Three queries, whatever the number of tasks."""
+    tasks = OwnerTask.objects.for_business(business)
+    figures = tasks.aggregate(
+        task_count=Count("pk"),
+        settled=Count("pk", filter=Q(status__in=SETTLED_STATUSES)),
+        **_summary_aggregates(CHOSEN),
     )
-    shown = [task_row(by_pk[pk], business) for pk in shown_pks if pk in by_pk]
+    ranked = tasks.filter(ACTIVE).order_by(
+        CALL_RANK,
+        Coalesce("net_benefit", "opportunity_cost").desc(),
+        F("opportunity_cost").desc(),
+        Lower("name"),
+        "name",
+        "pk",
+    )[:DASHBOARD_TOP]
+    shown = [task_row(task, business) for task in ranked]
+    settled = tasks.filter(status__in=SETTLED_STATUSES).order_by("name", "pk")[:DASHBOARD_TOP]
+    active = figures["task_count"] - figures["settled"]
     return Dashboard(
-        summary=totals.summary(),
+        summary=_summary(figures),
         ranked=shown,
-        more=len(ranking) - len(shown),
-        settled=[task_row(by_pk[pk], business) for pk in settled_shown if pk in by_pk],
-        settled_more=max(len(settled_pks) - DASHBOARD_TOP, 0),
+        more=active - len(shown),
+        settled=[task_row(task, business) for task in settled],
+        settled_more=max(figures["settled"] - DASHBOARD_TOP, 0),
         matrix=delegation_matrix(shown),
-        task_count=task_count,
+        task_count=figures["task_count"],
     )

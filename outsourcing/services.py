@@ -34,14 +34,31 @@ def business_update(
     timezone: str,
     hourly_value: Decimal,
 ) -> Business:
-    """Change the business's name, currency, time zone or hourly value (history keeps the old)."""
+    """Change the business's name, currency, time zone or hourly value (history keeps the old).
+
+    A new hourly value rescores every task of the business in the same transaction: each
+    task's cached call and figures (OwnerTask.suggested_call...) depend on it."""
+    old_hourly = Business.objects.values_list("hourly_value", flat=True).get(pk=business.pk)
     business.name = name
     business.currency = currency
     business.timezone = timezone
     business.hourly_value = hourly_value
     business.full_clean()
     business.save()
+    if business.hourly_value != old_hourly:
+        tasks_rescore(business=business)
     return business
+
+
+def tasks_rescore(*, business: Business) -> int:
+    """Recompute the cached call and figures of every task of `business` from the rules, in
+    batches, without history rows (the owner changed nothing on the tasks). Idempotent.
+    Returns the number of tasks."""
+    tasks = list(OwnerTask.objects.for_business(business).only("pk", *OwnerTask.SCORING_FIELDS))
+    for task in tasks:
+        task.score(business.hourly_value)
+    OwnerTask.objects.bulk_update(tasks, OwnerTask.SCORED_FIELDS, batch_size=500)
+    return len(tasks)
 
 
 # --- The task inventory ---------------------------------------------------------------------
@@ -123,6 +140,7 @@ def tasks_create_from_starter(
             notes=starter.hint,
         )
         task.full_clean()
+        task.score(business.hourly_value)  # bulk_create does not call save()
         created.append(task)
     return OwnerTask.objects.bulk_create(created)
 
@@ -133,6 +151,7 @@ def tasks_import(*, business: Business, actor: User, rows: list[dict[str, Any]])
     tasks = [OwnerTask(business=business, **_task_fields(row)) for row in rows]
     for task in tasks:
         task.full_clean()
+        task.score(business.hourly_value)  # bulk_create does not call save()
     return OwnerTask.objects.bulk_create(tasks)
 
 
