@@ -6,15 +6,16 @@ Every read is scoped to a business first; someone else's row is simply not found
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from outsourcing.models import Business, Membership
 from outsourcing.scoring import opportunity_cost
@@ -27,6 +28,7 @@ from .models import (
     Engagement,
     ExpertiseCheck,
     ExpertiseRequirement,
+    Importance,
     JobDescription,
     JobTemplate,
     Package,
@@ -127,6 +129,11 @@ def job_get(*, business: Business, pk: int) -> JobDescription:
     )
 
 
+def job_duties(*, job_id: int) -> list[Duty]:
+    """A job's duties in their written order (one query; the job is already scoped)."""
+    return list(Duty.objects.filter(job_id=job_id).order_by("order", "pk"))
+
+
 def job_candidates(*, job: JobDescription) -> list[Candidate]:
     return list(
         job.candidates.select_related("provider", "package").annotate(
@@ -193,36 +200,67 @@ def _figures(
     requirements: list[ExpertiseRequirement],
     job_cost: Decimal,
 ) -> fit.CandidateFigures:
-    coverages = {c.duty_id: c for c in candidate.coverages.all()}
-    checks = {c.expertise_id: c for c in candidate.expertise_checks.all()}
-    must = {d.pk: d.is_must for d in duties}
+    """One candidate's figures from its prefetched assessment (see `_with_assessment`)."""
+    return _figures_of(
+        candidate,
+        duties=[(d.pk, d.is_must) for d in duties],
+        coverages={
+            c.duty_id: (c.coverage, c.package_line, c.extra_monthly_cost)
+            for c in candidate.coverages.all()
+        },
+        requirements=[(r.expertise_id, r.importance == Importance.MUST) for r in requirements],
+        checks={c.expertise_id: c.result for c in candidate.expertise_checks.all()},
+        answered=[
+            (ref.would_hire_again, [(fb.duty_id, fb.rating) for fb in ref.feedback.all()])
+            for ref in candidate.references.all()
+            if ref.status == ReferenceCheck.Status.ANSWERED
+        ],
+        job_cost=job_cost,
+    )
+
+
+# (coverage, package line, extra monthly cost) of one duty for one candidate
+_Coverage = tuple[str, str, Decimal | None]
+
+
+def _figures_of(
+    candidate: Candidate,
+    *,
+    duties: Sequence[tuple[int, bool]],
+    coverages: Mapping[int, _Coverage],
+    requirements: Sequence[tuple[int, bool]],
+    checks: Mapping[int, str],
+    answered: Iterable[tuple[bool | None, Iterable[tuple[int, int]]]],
+    job_cost: Decimal,
+) -> fit.CandidateFigures:
+    """The figures the ranking needs, from plain values.
+
+    `duties` are (duty id, is must), `coverages` the candidate's by duty id, `requirements`
+    (expertise id, is must), `checks` the candidate's results by expertise id, and `answered`
+    one (would hire again, [(duty id, rating)]) per answered reference.
+    """
+    must = dict(duties)
     ratings: list[tuple[int, bool]] = []
     hire_again: list[bool] = []
-    for ref in candidate.references.all():
-        if ref.status != ReferenceCheck.Status.ANSWERED:
-            continue
-        ratings.extend((fb.rating, must.get(fb.duty_id, False)) for fb in ref.feedback.all())
-        if ref.would_hire_again is not None:
-            hire_again.append(ref.would_hire_again)
+    for would_hire_again, feedback in answered:
+        ratings.extend((rating, must.get(duty_id, False)) for duty_id, rating in feedback)
+        if would_hire_again is not None:
+            hire_again.append(would_hire_again)
+    not_covered: _Coverage = (fit.NOT_COVERED, "", None)
+    duty_fits = []
+    for duty_id, is_must in duties:
+        coverage, line, extra = coverages.get(duty_id, not_covered)
+        duty_fits.append(
+            fit.DutyFit(
+                is_must=is_must, coverage=coverage, package_line=line, extra_monthly_cost=extra
+            )
+        )
     return fit.CandidateFigures(
         key=candidate.pk,
-        duties=[
-            fit.DutyFit(
-                is_must=d.is_must,
-                coverage=coverages[d.pk].coverage if d.pk in coverages else fit.NOT_COVERED,
-                package_line=coverages[d.pk].package_line if d.pk in coverages else "",
-                extra_monthly_cost=(
-                    coverages[d.pk].extra_monthly_cost if d.pk in coverages else None
-                ),
-            )
-            for d in duties
-        ],
+        duties=duty_fits,
         expertise=[
-            (
-                r.importance == "must",
-                checks[r.expertise_id].result if r.expertise_id in checks else fit.NOT_VERIFIED,
-            )
-            for r in requirements
+            (is_must, checks.get(expertise_id, fit.NOT_VERIFIED))
+            for expertise_id, is_must in requirements
         ],
         ratings=ratings,
         base_monthly_price=candidate_base_monthly_price(candidate),
@@ -290,21 +328,128 @@ def candidate_page(*, business: Business, pk: int) -> CandidatePage:
 class ComparisonRow:
     candidate: Candidate
     fit: fit.Fit
+    url: str  # the candidate's page
+    hire_url: str
 
 
-def job_comparison(*, job: JobDescription) -> list[ComparisonRow]:
+def _candidate_url(name: str, business_id: UUID) -> Callable[[int], str]:
+    """reverse(name, business_id, pk) for many candidates at the cost of one reverse()."""
+    sentinel = "/999999999/"  # its own path segment: no business id (a UUID) can equal it
+    url = reverse(name, kwargs={"business_id": business_id, "pk": int(sentinel.strip("/"))})
+    head, tail = url.split(sentinel)
+    return lambda pk: f"{head}/{pk}/{tail}"
+
+
+def job_comparison(
+    *, job: JobDescription, opportunity_cost: Decimal | None = None
+) -> list[ComparisonRow]:
     """Every shortlisted or hired candidate of the job with its figures, best first.
 
-    A fixed number of queries whatever the number of candidates, duties or references.
+    Five queries whatever the number of candidates, duties or references (the job's own
+    duties and requirements are read here, not taken from a prefetch). `opportunity_cost`
+    defaults to `job_opportunity_cost(job=job)`.
     """
-    duties = list(job.duties.all())
-    requirements = list(job.requirements.all())
-    cost = job_opportunity_cost(job=job)
-    candidates = {
-        c.pk: c for c in _with_assessment(job.candidates.exclude(status=Candidate.Status.REJECTED))
+    cost = job_opportunity_cost(job=job) if opportunity_cost is None else opportunity_cost
+    candidates = list(
+        job.candidates.exclude(status=Candidate.Status.REJECTED).select_related(
+            "provider", "package"
+        )
+    )
+    if not candidates:
+        return []
+    # Plain values, not model instances: the duties with every candidate's coverage (a
+    # duty nobody covers yet comes once, with NULLs), the requirements, the checks, and the
+    # answered references with their per-duty ratings.
+    duties: dict[int, bool] = {}
+    coverages: dict[int, dict[int, _Coverage]] = {c.pk: {} for c in candidates}
+    for duty_id, importance, candidate_id, coverage, line, extra in (
+        Duty.objects.filter(job=job)
+        .order_by()
+        .values_list(
+            "pk",
+            "importance",
+            "coverages__candidate_id",
+            "coverages__coverage",
+            "coverages__package_line",
+            "coverages__extra_monthly_cost",
+        )
+    ):
+        duties[duty_id] = importance == Importance.MUST
+        if candidate_id in coverages:
+            coverages[candidate_id][duty_id] = (coverage, line, extra)
+    requirements = [
+        (expertise_id, importance == Importance.MUST)
+        for expertise_id, importance in ExpertiseRequirement.objects.filter(job=job)
+        .order_by()
+        .values_list("expertise_id", "importance")
+    ]
+    checks: dict[int, dict[int, str]] = {c.pk: {} for c in candidates}
+    for candidate_id, expertise_id, result in (
+        ExpertiseCheck.objects.filter(candidate__job=job)
+        .order_by()
+        .values_list("candidate_id", "expertise_id", "result")
+    ):
+        if candidate_id in checks:
+            checks[candidate_id][expertise_id] = result
+    answered: dict[int, dict[int, tuple[bool | None, list[tuple[int, int]]]]] = {
+        c.pk: {} for c in candidates
     }
-    fits = fit.rank(_figures(c, duties, requirements, cost) for c in candidates.values())
-    return [ComparisonRow(candidates[f.key], f) for f in fits]
+    for candidate_id, ref_id, would_hire_again, duty_id, rating in (
+        ReferenceCheck.objects.filter(candidate__job=job, status=ReferenceCheck.Status.ANSWERED)
+        .order_by()
+        .values_list(
+            "candidate_id", "pk", "would_hire_again", "feedback__duty_id", "feedback__rating"
+        )
+    ):
+        if candidate_id not in answered:
+            continue
+        _, feedback = answered[candidate_id].setdefault(ref_id, (would_hire_again, []))
+        if duty_id is not None:
+            feedback.append((duty_id, rating))
+    duty_list = list(duties.items())
+    by_pk = {c.pk: c for c in candidates}
+    fits = fit.rank(
+        _figures_of(
+            c,
+            duties=duty_list,
+            coverages=coverages[c.pk],
+            requirements=requirements,
+            checks=checks[c.pk],
+            answered=answered[c.pk].values(),
+            job_cost=cost,
+        )
+        for c in candidates
+    )
+    detail_url = _candidate_url("providers:candidate-detail", job.business_id)
+    hire_url = _candidate_url("providers:candidate-hire", job.business_id)
+    return [ComparisonRow(by_pk[f.key], f, detail_url(f.key), hire_url(f.key)) for f in fits]
+
+
+@dataclass
+class Comparison:
+    job: JobDescription
+    opportunity_cost: Decimal
+    rows: list[ComparisonRow]
+
+
+def job_compare_get(*, business: Business, pk: int) -> Comparison:
+    """The compare page: the job (title and links only), its worth and the ranked candidates.
+
+    Six queries whatever the number of candidates, duties, tasks or references.
+    """
+    job = get_object_or_404(
+        JobDescription.objects.for_business(business)
+        .only("pk", "business_id", "title")
+        .annotate(task_hours=Sum("tasks__hours_per_month")),
+        pk=pk,
+    )
+    job.business = business
+    # The same figure as job_opportunity_cost, summed in SQL instead of over loaded tasks.
+    hours: Decimal | None = job.task_hours  # type: ignore[attr-defined]
+    cost = opportunity_cost(hours or Decimal("0"), business.hourly_value)
+    return Comparison(
+        job=job, opportunity_cost=cost, rows=job_comparison(job=job, opportunity_cost=cost)
+    )
 
 
 # --- references -----------------------------------------------------------------------------

@@ -318,17 +318,17 @@ def job_save_template_view(request: AuthedRequest, business_id: UUID, pk: int) -
 @login_required
 def job_compare_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
     business = business_for(request, business_id)
-    job = selectors.job_get(business=business, pk=pk)
-    rows = selectors.job_comparison(job=job)
+    comparison = selectors.job_compare_get(business=business, pk=pk)
+    rows = comparison.rows
     return render(
         request,
         "providers/job_compare.html",
         {
             "business": business,
-            "job": job,
+            "job": comparison.job,
             "rows": rows,
             "fit_rule": fit.FIT_RULE,
-            "opportunity_cost": selectors.job_opportunity_cost(job=job),
+            "opportunity_cost": comparison.opportunity_cost,
             "has_active": any(r.candidate.status == Candidate.Status.HIRED for r in rows),
         },
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -19,6 +20,39 @@ RATING_CHOICES = [
     (2, "2 — below expectations"),
     (1, "1 — failing"),
 ]
+
+
+@dataclass(frozen=True)
+class Radio:
+    id: str
+    value: str
+    label: str
+    checked: bool
+
+
+@dataclass(frozen=True)
+class DutyRow:
+    """One duty of the review form: its rating radios (plain values) and its comment field."""
+
+    duty: Duty
+    rating: forms.BoundField
+    comment: forms.BoundField
+    radios: list[Radio]
+
+
+def _radios(field: forms.BoundField) -> list[Radio]:
+    """What RadioSelect renders for each option (id, value, label, ticked), as plain values.
+
+    The review form writes its radios out in the template: a widget template per radio cost
+    more than the rest of the page. Same ids and the same rule for the tick (the value sent,
+    as a string), so a re-shown form keeps what was chosen.
+    """
+    value = field.value()
+    ticked = "" if value is None else str(value)
+    return [
+        Radio(f"{field.auto_id}_{i}", str(v), str(label), str(v) == ticked)
+        for i, (v, label) in enumerate(field.field.choices)  # type: ignore[attr-defined]
+    ]
 
 
 class ReviewForm(forms.Form):
@@ -52,8 +86,20 @@ class ReviewForm(forms.Form):
                 label=_("Comment"), required=False, max_length=1000
             )
 
-    def duty_rows(self) -> list[tuple[Duty, forms.BoundField, forms.BoundField]]:
-        return [(d, self[f"rating_{d.pk}"], self[f"comment_{d.pk}"]) for d in self.duties]
+    def duty_rows(self) -> list[DutyRow]:
+        return [self._duty_row(d) for d in self.duties]
+
+    def _duty_row(self, duty: Duty) -> DutyRow:
+        rating = self[f"rating_{duty.pk}"]
+        return DutyRow(
+            duty=duty,
+            rating=rating,
+            comment=self[f"comment_{duty.pk}"],
+            radios=_radios(rating),
+        )
+
+    def decision_radios(self) -> list[Radio]:
+        return _radios(self["decision"])
 
     def ratings(self) -> dict[int, tuple[int, str]]:
         return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from uuid import UUID
 
 import icalendar
@@ -17,8 +18,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from outsourcing.models import Business
 from outsourcing.tenancy import business_for
 from outsourcing.types import AuthedRequest
+from providers import selectors as provider_selectors
 
 from . import selectors, services
 from .forms import FlagResolveForm, NotificationPreferenceForm, ReviewForm, ScheduleForm
@@ -68,45 +71,21 @@ def review_detail_view(request: AuthedRequest, business_id: UUID, pk: int) -> Ht
     """The review form while due; read-only once completed."""
     business = business_for(request, business_id, write=request.method == "POST")
     review = selectors.review_get(business=business, pk=pk)
-    rows = selectors.review_ratings(review=review)
     can_edit = request.membership.can_edit  # type: ignore[attr-defined]
-    mine = review.reviewer_id in (None, request.user.pk)
-    form = None
-    if not review.is_completed and can_edit and mine:
-        form = ReviewForm(
-            request.POST if request.method == "POST" else None, duties=[r.duty for r in rows]
-        )
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.review_complete(
-                    review=review,
-                    actor=request.user,
-                    ratings=form.ratings(),
-                    notes=form.cleaned_data["notes"],
-                    decision=form.cleaned_data["decision"],
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, "Review saved. The scorecard shows the new score.")
-                return redirect(
-                    "reviews:scorecard",
-                    business_id=business.pk,
-                    provider_pk=review.engagement.provider_id,
-                )
-    elif request.method == "POST":
+    today = selectors.business_today(business, timezone.now())
+    if not review.is_completed and can_edit and review.reviewer_id in (None, request.user.pk):
+        return _review_form(request, business, review, today)
+    if request.method == "POST":
         messages.error(request, "This review is completed and read-only.")
         return redirect(review.get_absolute_url())
     round_reviews = selectors.round_reviews(review=review)
-    today = selectors.business_today(business, timezone.now())
     return render(
         request,
-        "reviews/review_detail.html" if form is None else "reviews/review_form.html",
+        "reviews/review_detail.html",
         {
             "business": business,
             "review": review,
-            "rows": rows,
-            "form": form,
+            "rows": selectors.review_ratings(review=review),
             "round_reviews": round_reviews,
             "round_score": _round_score(round_reviews),
             "can_add_opinion": can_edit
@@ -114,6 +93,45 @@ def review_detail_view(request: AuthedRequest, business_id: UUID, pk: int) -> Ht
             and all(r.reviewer_id != request.user.pk for r in round_reviews),
             "days_left": (review.due_date - today).days,
             "flags": list(review.flags.all()),
+        },
+    )
+
+
+def _review_form(
+    request: AuthedRequest, business: Business, review: Review, today: dt.date
+) -> HttpResponse:
+    """The form page reads only what it shows, the job's duties to rate; the round, the
+    ratings and the flags belong to the read-only page."""
+    form = ReviewForm(
+        request.POST if request.method == "POST" else None,
+        duties=provider_selectors.job_duties(job_id=review.engagement.job_id),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.review_complete(
+                review=review,
+                actor=request.user,
+                ratings=form.ratings(),
+                notes=form.cleaned_data["notes"],
+                decision=form.cleaned_data["decision"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Review saved. The scorecard shows the new score.")
+            return redirect(
+                "reviews:scorecard",
+                business_id=business.pk,
+                provider_pk=review.engagement.provider_id,
+            )
+    return render(
+        request,
+        "reviews/review_form.html",
+        {
+            "business": business,
+            "review": review,
+            "form": form,
+            "days_left": (review.due_date - today).days,
         },
     )
 
