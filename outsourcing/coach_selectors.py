@@ -7,24 +7,29 @@ the number of clients.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import zoneinfo
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.models import User
+from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
 from .models import Business, Invitation, Membership
+from .tenancy import MembershipEntry
 
 ATTENTION_DAYS = 30
+PORTFOLIO_PAGE_SIZE = 25
 
 
 @dataclass
 class PortfolioRow:
     business: Business
-    membership: Membership
+    membership: MembershipEntry
     outsource_hours: Decimal = Decimal("0")
     outsource_value: Decimal = Decimal("0")
     outsource_tasks: int = 0
@@ -33,20 +38,25 @@ class PortfolioRow:
     reviews_overdue: int = 0
     open_flags: int = 0
     next_notice_deadline: date | None = None
+    needs_attention: bool = False
 
-    @property
-    def needs_attention(self) -> bool:
-        soon = timezone.localdate() + timedelta(days=ATTENTION_DAYS)
-        return bool(
-            self.reviews_overdue
-            or self.open_flags
-            or (self.next_notice_deadline is not None and self.next_notice_deadline <= soon)
-        )
+
+@dataclass
+class _Client:
+    """A client before it is on the page: what filtering and sorting need, nothing more."""
+
+    membership: MembershipEntry
+    reviews_due_soon: int
+    reviews_overdue: int
+    open_flags: int
+    next_notice_deadline: date | None
+    needs_attention: bool
+    outsource_value: Decimal = Decimal("0")
 
 
 @dataclass
 class Portfolio:
-    rows: list[PortfolioRow]
+    page: Page[PortfolioRow]
     total_clients: int
     sort: str
     attention_count: int = 0
@@ -56,18 +66,41 @@ def _none_last(value: Any) -> tuple[bool, Any]:
     return (value is None, value if value is not None else 0)
 
 
-PORTFOLIO_SORTS: dict[str, tuple[str, Callable[[PortfolioRow], Any], bool]] = {
-    "name": ("Name", lambda r: r.business.name.lower(), False),
-    "value": ("Value to outsource", lambda r: r.outsource_value, True),
-    "overdue": ("Overdue reviews", lambda r: r.reviews_overdue, True),
-    "flags": ("Open flags", lambda r: r.open_flags, True),
-    "due": ("Reviews due in 30 days", lambda r: r.reviews_due_soon, True),
-    "notice": ("Next notice deadline", lambda r: _none_last(r.next_notice_deadline), False),
+PORTFOLIO_SORTS: dict[str, tuple[str, Callable[[_Client], Any], bool]] = {
+    "name": ("Name", lambda c: c.membership.business_name.lower(), False),
+    "value": ("Value to outsource", lambda c: c.outsource_value, True),
+    "overdue": ("Overdue reviews", lambda c: c.reviews_overdue, True),
+    "flags": ("Open flags", lambda c: c.open_flags, True),
+    "due": ("Reviews due in 30 days", lambda c: c.reviews_due_soon, True),
+    "notice": ("Next notice deadline", lambda c: _none_last(c.next_notice_deadline), False),
 }
 
 
-def portfolio(*, user: User, sort: str = "", show: str = "", q: str = "") -> Portfolio:
-    """Every business `user` coaches, one row each, with the figures a coach scans for."""
+def local_todays(zones: Iterable[str], now: datetime) -> dict[str, date]:
+    """Today in each of these time zones."""
+    return {zone: timezone.localdate(now, zoneinfo.ZoneInfo(zone)) for zone in set(zones)}
+
+
+def portfolio(
+    *,
+    user: User,
+    memberships: Sequence[MembershipEntry],
+    sort: str = "",
+    show: str = "",
+    q: str = "",
+    page: str | int | None = None,
+    now: datetime | None = None,
+) -> Portfolio:
+    """Every business `user` coaches, filtered by name and "needs attention", sorted, and one
+    page of them with the figures a coach scans for. `memberships` are the user's, as
+    `tenancy.user_memberships` read them (once a request, shared with the header).
+
+    The review figures (which decide "needs attention" and most sorts) are SQL aggregates for
+    all clients; the outsourcing and engagement figures, and the business rows themselves, are
+    read for the page's clients only (for all of them only when sorting by value). Dates are
+    each business's own: "overdue" and "due soon" count from today in its time zone. A
+    constant number of queries, whatever the number of clients.
+    """
     # The other apps are read through their selectors only (imported here, not at module
     # level: outsourcing's models and services never depend on providers or reviews).
     from providers.selectors import active_engagement_counts
@@ -75,52 +108,82 @@ def portfolio(*, user: User, sort: str = "", show: str = "", q: str = "") -> Por
 
     from .selectors import outsource_summary_for_businesses
 
-    memberships = list(
-        Membership.objects.filter(user=user, role=Membership.Role.COACH)
-        .select_related("business")
-        .order_by("business__name", "business_id")
-    )
-    businesses = [m.business for m in memberships]
-    rows = []
-    if businesses:
-        ids = [b.pk for b in businesses]
-        outsource = outsource_summary_for_businesses(businesses)
-        engagements = active_engagement_counts(business_ids=ids)
-        reviews = portfolio_summary(businesses=businesses, today=timezone.localdate())
-        for m in memberships:
-            summary = outsource[m.business_id]
-            figures = reviews[m.business_id]
-            rows.append(
-                PortfolioRow(
-                    business=m.business,
-                    membership=m,
-                    outsource_hours=summary.hours,
-                    outsource_value=summary.value,
-                    outsource_tasks=summary.tasks,
-                    active_engagements=engagements.get(m.business_id, 0),
-                    reviews_due_soon=figures.due_next_30,
-                    reviews_overdue=figures.overdue,
-                    open_flags=figures.open_flags,
-                    next_notice_deadline=figures.next_notice_deadline,
-                )
+    coached = [m for m in memberships if m.role == Membership.Role.COACH]
+    todays = local_todays((m.business_timezone for m in coached), now or timezone.now())
+    reviews = {}
+    if coached:
+        # A subquery (not the ids): the same rows, without a parameter per client.
+        scope = Business.objects.filter(
+            memberships__user=user, memberships__role=Membership.Role.COACH
+        )
+        reviews = portfolio_summary(businesses=scope, today=todays)
+    clients = []
+    for m in coached:
+        figures = reviews[m.business_id]
+        soon = todays[m.business_timezone] + timedelta(days=ATTENTION_DAYS)
+        deadline = figures.next_notice_deadline
+        clients.append(
+            _Client(
+                membership=m,
+                reviews_due_soon=figures.due_next_30,
+                reviews_overdue=figures.overdue,
+                open_flags=figures.open_flags,
+                next_notice_deadline=deadline,
+                needs_attention=bool(
+                    figures.overdue or figures.open_flags or (deadline and deadline <= soon)
+                ),
             )
-    total = len(rows)
-    attention = sum(1 for r in rows if r.needs_attention)
+        )
+    total = len(clients)
+    attention = sum(1 for c in clients if c.needs_attention)
     if q:
-        rows = [r for r in rows if q.lower() in r.business.name.lower()]
+        clients = [c for c in clients if q.lower() in c.membership.business_name.lower()]
     if show == "attention":
-        rows = [r for r in rows if r.needs_attention]
+        clients = [c for c in clients if c.needs_attention]
     if sort not in PORTFOLIO_SORTS:
         sort = "name"
+
+    businesses: dict[UUID, Business] = {}
+    outsource = {}
+    if sort == "value":  # the one sort that needs every client's tasks summed
+        businesses = Business.objects.in_bulk([c.membership.business_id for c in clients])
+        outsource = outsource_summary_for_businesses(businesses.values())
+        for c in clients:
+            if c.membership.business_id in outsource:
+                c.outsource_value = outsource[c.membership.business_id].value
     _label, key, descending = PORTFOLIO_SORTS[sort]
-    rows.sort(key=lambda r: r.business.name.lower())
-    rows.sort(key=key, reverse=descending)
-    return Portfolio(
-        rows=rows,
-        total_clients=total,
-        sort=sort,
-        attention_count=attention,
-    )
+    clients.sort(key=lambda c: c.membership.business_name.lower())
+    clients.sort(key=key, reverse=descending)
+
+    shown: Page[Any] = Paginator(clients, PORTFOLIO_PAGE_SIZE).get_page(page)
+    ids = [c.membership.business_id for c in shown.object_list]
+    if not businesses:
+        businesses = Business.objects.in_bulk(ids)
+        outsource = outsource_summary_for_businesses(businesses.values()) if ids else {}
+    engagements = active_engagement_counts(business_ids=ids) if ids else {}
+    rows = []
+    for c in shown.object_list:
+        bid = c.membership.business_id
+        if bid not in businesses:  # deleted since the memberships were read
+            continue
+        summary = outsource[bid]
+        rows.append(
+            PortfolioRow(
+                business=businesses[bid],
+                membership=c.membership,
+                outsource_hours=summary.hours,
+                outsource_value=summary.value,
+                outsource_tasks=summary.tasks,
+                active_engagements=engagements.get(bid, 0),
+                reviews_due_soon=c.reviews_due_soon,
+                reviews_overdue=c.reviews_overdue,
+                open_flags=c.open_flags,
+                next_notice_deadline=c.next_notice_deadline,
+                needs_attention=c.needs_attention,
+            )
+        )
+    shown.object_list = rows
+    return Portfolio(page=shown, total_clients=total, sort=sort, attention_count=attention)
 
 
 @dataclass

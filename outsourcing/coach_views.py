@@ -6,13 +6,11 @@ coach_services does the writing, coach_selectors and activity do the reading.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from . import activity, coach_selectors, coach_services
 from .coach_forms import AccessForm, ClientBusinessForm, CoachInvitationForm, OwnerInvitationForm
 from .coach_services import CoachError, SentInvitation
+from .context_processors import business_url_maker
 from .models import Invitation, Membership
-from .tenancy import business_for, membership_for, owner_business_for
+from .tenancy import business_for, membership_for, owner_business_for, user_memberships
 from .types import AuthedRequest
 
 INVITATION_STATUS = {
@@ -63,29 +62,25 @@ def _method_not_allowed(request: HttpRequest, *methods: str) -> HttpResponse | N
     return HttpResponseNotAllowed(methods)
 
 
-PORTFOLIO_PAGE_SIZE = 25
-_URL_SENTINEL = UUID(int=0)
-
-
-def _business_url(name: str) -> Callable[[UUID], str]:
-    """reverse(name, business_id=pk) for many pks at the cost of one reverse()."""
-    template = reverse(name, args=[_URL_SENTINEL])
-    sentinel = str(_URL_SENTINEL)
-    return lambda pk: template.replace(sentinel, str(pk))
-
-
 @login_required
 @require_GET
 def portfolio_view(request: AuthedRequest) -> HttpResponse:
     sort = request.GET.get("sort", "")
     show = request.GET.get("show", "")
     q = request.GET.get("q", "").strip()
-    portfolio = coach_selectors.portfolio(user=request.user, sort=sort, show=show, q=q)
-    page = Paginator(portfolio.rows, PORTFOLIO_PAGE_SIZE).get_page(request.GET.get("page"))
+    portfolio = coach_selectors.portfolio(
+        user=request.user,
+        memberships=user_memberships(request),
+        sort=sort,
+        show=show,
+        q=q,
+        page=request.GET.get("page"),
+    )
     # Each row's three links, built by substitution from one reverse() per URL name instead
     # of three reverse() calls per row in the template.
     dashboard_url, people_url, activity_url = (
-        _business_url(name) for name in ("outsourcing:dashboard", "coach:people", "coach:activity")
+        business_url_maker(name)
+        for name in ("outsourcing:dashboard", "coach:people", "coach:activity")
     )
     links = [
         (
@@ -94,14 +89,14 @@ def portfolio_view(request: AuthedRequest) -> HttpResponse:
             people_url(row.business.pk),
             activity_url(row.business.pk),
         )
-        for row in page.object_list
+        for row in portfolio.page.object_list
     ]
     return render(
         request,
         "coach/portfolio.html",
         {
             "portfolio": portfolio,
-            "page": page,
+            "page": portfolio.page,
             "links": links,
             "sort": portfolio.sort,
             "show": show,

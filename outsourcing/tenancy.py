@@ -6,6 +6,7 @@ does not exist, so URLs reveal nothing about other tenants.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -51,3 +52,36 @@ def owner_business_for(request: HttpRequest, business_id: UUID | str) -> Busines
     if membership.role != Membership.Role.OWNER:
         raise PermissionDenied("Only the owner can do this.")
     return membership.business
+
+
+@dataclass(frozen=True)
+class MembershipEntry:
+    """One of the signed-in user's memberships, as the header and the portfolio list them."""
+
+    business_id: UUID
+    business_name: str
+    business_timezone: str
+    role: str
+    access: str
+
+
+def user_memberships(request: HttpRequest) -> list[MembershipEntry]:
+    """Every membership of the signed-in user (none when signed out), by business name.
+
+    One query per request, shared by whoever asks (the header's switcher, the portfolio).
+    It grants nothing: a view still resolves its business with `business_for`.
+    """
+    cached: list[MembershipEntry] | None = getattr(request, "_user_memberships", None)
+    if cached is not None:
+        return cached
+    user = request.user
+    entries = []
+    if user.is_authenticated:
+        entries = [
+            MembershipEntry(*row)
+            for row in Membership.objects.filter(user=user)
+            .order_by("business__name", "business_id")
+            .values_list("business_id", "business__name", "business__timezone", "role", "access")
+        ]
+    request._user_memberships = entries  # type: ignore[attr-defined]
+    return entries

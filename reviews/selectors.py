@@ -7,15 +7,18 @@ queries whatever the amount of data.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import reduce
+from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DateField, Func, Min, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -430,54 +433,115 @@ class BusinessReviewSummary:
     overdue: int = 0
     open_flags: int = 0
     next_notice_deadline: dt.date | None = None
-    next_notice_engagement: Engagement | None = None
+
+
+class _DaysBefore(Func):
+    """A date column minus an integer column of days, as a date (`cadence.notice_deadline` in
+    SQL), on PostgreSQL (`date - integer`) and SQLite (its `date()` modifier)."""
+
+    arity = 2
+    output_field = DateField()
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="date(%(expressions)s || ' days')",
+            arg_joiner=", '-' || ",
+            **extra_context,
+        )
+
+
+def _on_their_day(
+    today: dt.date | Mapping[str, dt.date], business: str, test: Callable[[dt.date], Q]
+) -> Q:
+    """`test(today)` with each business's own today: `today` is one date for all, or a date
+    per time zone name (every zone of the businesses concerned). One condition per distinct
+    date: a few at most, as the zones' dates span three days."""
+    if isinstance(today, dt.date):
+        return test(today)
+    zones_by_day: dict[dt.date, list[str]] = defaultdict(list)
+    for zone, day in today.items():
+        zones_by_day[day].append(zone)
+    if len(zones_by_day) == 1:
+        return test(next(iter(zones_by_day)))
+    return reduce(
+        operator.or_,
+        (
+            Q(**{f"{business}__timezone__in": zones}) & test(day)
+            for day, zones in zones_by_day.items()
+        ),
+    )
 
 
 def portfolio_summary(
-    *, businesses: Iterable[Business], today: dt.date
+    *, businesses: Iterable[Business], today: dt.date | Mapping[str, dt.date]
 ) -> dict[UUID, BusinessReviewSummary]:
     """Per business: reviews due in the next 30 days, overdue reviews, open flags, the next
-    notice deadline. Three queries for any number of businesses."""
-    ids = [b.pk for b in businesses]
-    out = {bid: BusinessReviewSummary() for bid in ids}
-    if not ids:
-        return out
-    soon = today + dt.timedelta(days=30)
+    notice deadline (the earliest `renewal_date - notice_period_days` of an active engagement
+    that is not past). Any business without any of them gets zeros.
+
+    `businesses` may be a QuerySet (a subquery, never loaded). `today` is one date for all, or
+    each business's own: a date per time zone name, for every zone of those businesses.
+    Three aggregate queries for any number of businesses and engagements."""
+    out: defaultdict[UUID, BusinessReviewSummary] = defaultdict(BusinessReviewSummary)
+    scope: QuerySet[Business] | list[UUID]
+    if isinstance(businesses, QuerySet):
+        scope = businesses
+    else:
+        scope = [b.pk for b in businesses]
+        if not scope:
+            return out
+
+    def due_soon(day: dt.date) -> Q:
+        return Q(due_date__gte=day, due_date__lte=day + dt.timedelta(days=30))
+
+    def overdue(day: dt.date) -> Q:
+        return Q(due_date__lt=day)
+
+    def notice_ahead(day: dt.date) -> Q:
+        return Q(renewal_date__gte=day, deadline__gte=day)
+
     rows = (
         Review.objects.filter(
-            engagement__business_id__in=ids,
+            engagement__business_id__in=scope,
             status=Review.Status.DUE,
             engagement__status=Engagement.Status.ACTIVE,
             second_opinion=False,
         )
-        .values("engagement__business_id")
+        .order_by()
+        .values_list("engagement__business_id")
         .annotate(
-            due_next_30=Count("pk", filter=Q(due_date__gte=today, due_date__lte=soon)),
-            overdue=Count("pk", filter=Q(due_date__lt=today)),
+            due_next_30=Count("pk", filter=_on_their_day(today, "engagement__business", due_soon)),
+            overdue=Count("pk", filter=_on_their_day(today, "engagement__business", overdue)),
         )
     )
-    for row in rows:
-        s = out[row["engagement__business_id"]]
-        s.due_next_30, s.overdue = row["due_next_30"], row["overdue"]
-    for row in (
+    for business_id, due_next_30, n_overdue in rows:
+        s = out[business_id]
+        s.due_next_30, s.overdue = due_next_30, n_overdue
+    for business_id, n in (
         ReplacementFlag.objects.open()
-        .filter(engagement__business_id__in=ids)
-        .values("engagement__business_id")
+        .filter(engagement__business_id__in=scope)
+        .order_by()
+        .values_list("engagement__business_id")
         .annotate(n=Count("pk"))
     ):
-        out[row["engagement__business_id"]].open_flags = row["n"]
-    for e in Engagement.objects.filter(
-        business_id__in=ids,
-        status=Engagement.Status.ACTIVE,
-        renewal_date__isnull=False,
-        renewal_date__gte=today,
-    ).select_related("provider"):
-        deadline = cadence.notice_deadline(e.renewal_date, e.notice_period_days)
-        if deadline is None or deadline < today:
-            continue
-        s = out[e.business_id]
-        if s.next_notice_deadline is None or deadline < s.next_notice_deadline:
-            s.next_notice_deadline, s.next_notice_engagement = deadline, e
+        out[business_id].open_flags = n
+    for business_id, first in (
+        Engagement.objects.filter(
+            business_id__in=scope,
+            status=Engagement.Status.ACTIVE,
+            renewal_date__isnull=False,
+        )
+        .annotate(deadline=_DaysBefore("renewal_date", "notice_period_days"))
+        .filter(_on_their_day(today, "business", notice_ahead))
+        .order_by()
+        .values_list("business_id")
+        .annotate(first=Min("deadline"))
+    ):
+        out[business_id].next_notice_deadline = first
     return out
 
 

@@ -1,0 +1,187 @@
+"""The portfolio's figures in SQL: the same answers as the rules in Python, each business's own
+today, one read of the memberships, and a constant number of queries however it is sorted."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from outsourcing import coach_selectors
+from outsourcing.models import Business, Membership, OwnerTask
+from outsourcing.tenancy import MembershipEntry
+from providers.models import Engagement
+from reviews import cadence
+from reviews.models import ReplacementFlag, Review
+from reviews.selectors import portfolio_summary
+from tests.factories import BusinessFactory, MembershipFactory, OwnerTaskFactory, UserFactory
+from tests.reviews.factories import engagement_for
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("coach:portfolio")
+TODAY = dt.date(2026, 3, 10)
+
+
+def python_notice_deadlines(ids: list, today: dt.date) -> dict:
+    """The rule as it was written in Python before it became one SQL aggregate."""
+    out: dict = {}
+    for e in Engagement.objects.filter(
+        business_id__in=ids,
+        status=Engagement.Status.ACTIVE,
+        renewal_date__isnull=False,
+        renewal_date__gte=today,
+    ):
+        deadline = cadence.notice_deadline(e.renewal_date, e.notice_period_days)
+        if deadline is None or deadline < today:
+            continue
+        if e.business_id not in out or deadline < out[e.business_id]:
+            out[e.business_id] = deadline
+    return out
+
+
+def test_notice_deadline_in_sql_equals_the_rule_in_python_on_mixed_data():
+    days = dt.timedelta
+    first, second, third, quiet = (BusinessFactory() for _ in range(4))
+    other = BusinessFactory()  # not asked about: its earlier deadline must not leak in
+    # first: the nearest deadline belongs to the later renewal (longer notice period)
+    engagement_for(first, renewal=TODAY + days(40), notice_days=10)  # deadline +30
+    engagement_for(first, renewal=TODAY + days(60), notice_days=45)  # deadline +15
+    engagement_for(first, renewal=None)  # no renewal date
+    ended = engagement_for(first, renewal=TODAY + days(5), notice_days=0)  # would be +5
+    Engagement.objects.filter(pk=ended.pk).update(status=Engagement.Status.ENDED)
+    # second: deadline today counts; a passed deadline (renewal still ahead) and a passed
+    # renewal do not; a notice period across a month end
+    engagement_for(second, renewal=TODAY + days(7), notice_days=7)  # deadline today
+    engagement_for(second, renewal=TODAY + days(3), notice_days=30)  # deadline passed
+    engagement_for(second, renewal=TODAY - days(1), notice_days=0)  # renewal passed
+    # third: only passed deadlines → none; zero notice on a far renewal across a year end
+    engagement_for(third, renewal=TODAY + days(2), notice_days=90)
+    engagement_for(third, renewal=dt.date(2027, 1, 1), notice_days=0)
+    engagement_for(other, renewal=TODAY + days(1), notice_days=1)
+    asked = [first, second, third, quiet]
+    ids = [b.pk for b in asked]
+    expected = python_notice_deadlines(ids, TODAY)
+    assert expected == {
+        first.pk: TODAY + days(15),
+        second.pk: TODAY,
+        third.pk: dt.date(2027, 1, 1),
+    }
+    for businesses in (asked, Business.objects.filter(pk__in=ids)):
+        summary = portfolio_summary(businesses=businesses, today=TODAY)
+        assert {b.pk: summary[b.pk].next_notice_deadline for b in asked} == {
+            b.pk: expected.get(b.pk) for b in asked
+        }
+        assert other.pk not in summary
+
+
+def test_counts_use_each_business_own_today():
+    # 10:30 UTC on 1 January 2026: already 2 January at UTC+14, still 31 December at UTC-11.
+    now = dt.datetime(2026, 1, 1, 10, 30, tzinfo=dt.UTC)
+    ahead = BusinessFactory(timezone="Pacific/Kiritimati")
+    behind = BusinessFactory(timezone="Pacific/Pago_Pago")
+    for business in (ahead, behind):
+        due = engagement_for(business, renewal=dt.date(2026, 1, 31), notice_days=30)
+        Review.objects.create(engagement=due, due_date=dt.date(2026, 1, 1))
+    coach = UserFactory()
+    for business in (ahead, behind):
+        MembershipFactory(business=business, user=coach, role=Membership.Role.COACH)
+    todays = coach_selectors.local_todays(["Pacific/Kiritimati", "Pacific/Pago_Pago"], now)
+    assert todays == {
+        "Pacific/Kiritimati": dt.date(2026, 1, 2),
+        "Pacific/Pago_Pago": dt.date(2025, 12, 31),
+    }
+    summary = portfolio_summary(businesses=[ahead, behind], today=todays)
+    # due 1 January: overdue where it is the 2nd; due soon where it is 31 December
+    assert (summary[ahead.pk].overdue, summary[ahead.pk].due_next_30) == (1, 0)
+    assert (summary[behind.pk].overdue, summary[behind.pk].due_next_30) == (0, 1)
+    # notice deadline 1 January: passed where it is the 2nd, ahead where it is 31 December
+    assert summary[ahead.pk].next_notice_deadline is None
+    assert summary[behind.pk].next_notice_deadline == dt.date(2026, 1, 1)
+    memberships = [
+        MembershipEntry(b.pk, b.name, b.timezone, Membership.Role.COACH, "edit")
+        for b in sorted((ahead, behind), key=lambda b: b.name.lower())
+    ]
+    rows = {
+        r.business.pk: r
+        for r in coach_selectors.portfolio(
+            user=coach, memberships=memberships, now=now
+        ).page.object_list
+    }
+    assert rows[ahead.pk].reviews_overdue == 1 and rows[ahead.pk].needs_attention
+    assert rows[behind.pk].reviews_overdue == 0 and rows[behind.pk].reviews_due_soon == 1
+    assert rows[behind.pk].needs_attention  # the notice deadline is within 30 days
+
+
+def coach_with_clients(n: int, coach=None):
+    coach = coach or UserFactory()
+    for i in range(n):
+        business = BusinessFactory(name=f"Client {i:03d}", hourly_value=Decimal("100"))
+        MembershipFactory(business=business, user=coach, role=Membership.Role.COACH)
+        OwnerTaskFactory(
+            business=business,
+            name="Payroll",
+            hours_per_month=Decimal(1 + i % 7),
+            owner_skill=2,
+            compliance_risk=OwnerTask.ComplianceRisk.HIGH,
+        )
+        if i % 4 == 0:
+            engagement = engagement_for(business, renewal=dt.date.today() + dt.timedelta(days=90))
+            ReplacementFlag.objects.create(
+                engagement=engagement, reason=ReplacementFlag.Reason.OWNER_DECISION
+            )
+    return coach
+
+
+@pytest.mark.parametrize("query", ["", "?sort=value", "?sort=notice&show=attention", "?page=2"])
+def test_portfolio_queries_do_not_grow_however_sorted(client, count_queries, query):
+    coach = coach_with_clients(3)
+    client.force_login(coach)
+    few = count_queries(lambda: client.get(URL + query))
+    coach_with_clients(40, coach)
+    assert count_queries(lambda: client.get(URL + query)) == few
+
+
+def test_sorted_by_value_every_client_is_summed_and_the_page_has_its_figures(client):
+    coach = coach_with_clients(30)
+    client.force_login(coach)
+    first = client.get(URL + "?sort=value").context["page"]
+    second = client.get(URL + "?sort=value&page=2").context["page"]
+    values = [r.outsource_value for r in [*first.object_list, *second.object_list]]
+    assert len(values) == 30
+    assert values == sorted(values, reverse=True)
+    # hours 1..7 at 100 an hour, so the top page starts at 700
+    assert values[0] == Decimal("700.00") and values[-1] == Decimal("100.00")
+    for row in second.object_list:  # the second page is summarised too
+        assert row.outsource_value == row.outsource_hours * 100 and row.outsource_tasks == 1
+
+
+def test_the_memberships_are_read_once_for_the_page_and_its_header(client):
+    coach = coach_with_clients(15)
+    client.force_login(coach)
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(URL).content.decode()
+    reads = [
+        q for q in ctx.captured_queries if q["sql"].startswith('SELECT "outsourcing_membership"')
+    ]
+    assert len(reads) == 1
+    switcher = body.split('data-testid="business-switcher"', 1)[1].split("</ul>", 1)[0]
+    assert switcher.count("(Coach)") == 12
+    assert "Client 000" in switcher and "Client 011" in switcher and "Client 012" not in switcher
+    assert "3 more in the portfolio" in switcher
+
+
+def test_header_queries_do_not_grow_with_clients_inside_a_client(client, count_queries):
+    coach = coach_with_clients(2)
+    client.force_login(coach)
+    business = Membership.objects.filter(user=coach).first().business
+    url = reverse("coach:people", args=[business.pk])
+    few = count_queries(lambda: client.get(url))
+    coach_with_clients(30, coach)
+    assert count_queries(lambda: client.get(url)) == few
+    body = client.get(url).content.decode()
+    assert f'class="dropdown-item active" href="{business.get_absolute_url()}"' in body
