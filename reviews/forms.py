@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -22,22 +21,21 @@ RATING_CHOICES = [
 ]
 
 
-@dataclass(frozen=True)
-class Radio:
+class Radio(NamedTuple):
     id: str
     value: str
     label: str
     checked: bool
 
 
-@dataclass(frozen=True)
-class DutyRow:
-    """One duty of the review form: its rating radios (plain values) and its comment field."""
+class DutyRow(NamedTuple):
+    """One duty of the review form: its rating field with its radios as plain values (the
+    template unpacks them in its loops: no attribute lookup per radio), and its comment."""
 
     duty: Duty
     rating: forms.BoundField
-    comment: forms.BoundField
     radios: list[Radio]
+    comment: forms.BoundField
 
 
 def _radios(field: forms.BoundField) -> list[Radio]:
@@ -91,12 +89,7 @@ class ReviewForm(forms.Form):
 
     def _duty_row(self, duty: Duty) -> DutyRow:
         rating = self[f"rating_{duty.pk}"]
-        return DutyRow(
-            duty=duty,
-            rating=rating,
-            comment=self[f"comment_{duty.pk}"],
-            radios=_radios(rating),
-        )
+        return DutyRow(duty, rating, _radios(rating), self[f"comment_{duty.pk}"])
 
     def decision_radios(self) -> list[Radio]:
         return _radios(self["decision"])
