@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -23,6 +24,7 @@ from .coach_forms import AccessForm, ClientBusinessForm, CoachInvitationForm, Ow
 from .coach_services import CoachError, SentInvitation
 from .context_processors import business_url_maker
 from .models import Invitation, Membership
+from .scoring import format_hours, format_money
 from .tenancy import business_for, membership_for, owner_business_for, user_memberships
 from .types import AuthedRequest
 
@@ -77,17 +79,22 @@ def portfolio_view(request: AuthedRequest) -> HttpResponse:
         page=request.GET.get("page"),
     )
     # Each row's three links, built by substitution from one reverse() per URL name instead
-    # of three reverse() calls per row in the template.
+    # of three reverse() calls per row in the template, and its two formatted cells.
     dashboard_url, people_url, activity_url = (
         business_url_maker(name)
         for name in ("outsourcing:dashboard", "coach:people", "coach:activity")
     )
-    links = [
+    lines = [
         (
             row,
             dashboard_url(row.business.pk),
             people_url(row.business.pk),
             activity_url(row.business.pk),
+            f"{format_hours(row.outsource_hours)} h · "
+            f"{format_money(row.outsource_value, row.business.currency)}"
+            if row.outsource_tasks
+            else "",
+            date_format(row.next_notice_deadline, "j M Y") if row.next_notice_deadline else "",
         )
         for row in portfolio.page.object_list
     ]
@@ -97,7 +104,7 @@ def portfolio_view(request: AuthedRequest) -> HttpResponse:
         {
             "portfolio": portfolio,
             "page": portfolio.page,
-            "links": links,
+            "lines": lines,
             "sort": portfolio.sort,
             "show": show,
             "q": q,
