@@ -262,6 +262,22 @@ class OwnerTask(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        indexes = [
+            # Covers the summaries (selectors.GROUP_SUMS): they read the index, not the table.
+            models.Index(
+                fields=[
+                    "business",
+                    "status",
+                    "override_call",
+                    "suggested_call",
+                    "hours_per_month",
+                    "opportunity_cost",
+                    "provider_monthly_cost",
+                    "net_benefit",
+                ],
+                name="ownertask_summary_idx",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(hours_per_month__gte=0, hours_per_month__lte=744),

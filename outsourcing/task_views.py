@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from uuid import UUID
 
@@ -11,14 +12,17 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator, slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services, task_csv
 from .forms import OverrideForm, OwnerTaskForm, StarterFormSet, TaskFilterForm, TaskImportForm
-from .models import OwnerTask
+from .models import Business, OwnerTask
 from .starter import STARTER_TASKS
+from .templatetags import money as money_tags
 from .tenancy import business_for
 from .types import AuthedRequest
 
@@ -30,15 +34,137 @@ def posted(request: HttpRequest) -> QueryDict | None:
     return request.POST if request.method == "POST" else None
 
 
+def task_url_maker(business: Business) -> Callable[[int], str]:
+    """A task's detail link from one reverse() (with pk 0) for the whole page, instead of a
+    reverse() per row."""
+    url_zero = reverse("outsourcing:task-detail", kwargs={"business_id": business.pk, "pk": 0})
+    head, tail = url_zero.rsplit("/0/", 1)
+    return lambda pk: f"{head}/{pk}/{tail}"
+
+
+# The dashboard's lists reach the template as ready HTML, one fragment per task, built with
+# format_html (every value escaped): through the template engine each row's dozen variables and
+# filters cost more than the rest of the page together. The markup is the one the templates
+# had; the strings are the template filters' (money, money0, call_css, truncatechars).
+FILL = {"outsource": "#198754", "consider": "#ffc107"}
+KEEP_FILL = "#0d6efd"
+
+RANKED_ITEM = (
+    '<li class="list-group-item d-flex gap-2">\n'
+    '  <div class="flex-grow-1 min-w-0">\n'
+    '    <div class="d-flex flex-wrap justify-content-between gap-1">'
+    '<a class="fw-semibold" href="{url}">{name}</a>'
+    '<span class="num small">{worth}/mo</span></div>\n'
+    '    <div><span class="badge call-badge {css}">{label}</span>{suggested}</div>\n'
+    '    <div class="small text-body-secondary">{reason}</div>\n'
+    "    {caution}\n"
+    "  </div>\n"
+    "</li>\n"
+)
+SUGGESTED = ' <span class="small text-body-secondary">(suggested: {})</span>'
+CAUTION = '<div class="small text-warning-emphasis">&#9888; {}</div>'
+MARK = (
+    '<g class="matrix-point">\n'
+    "  <title>{title}</title>\n"
+    "  {shape}\n"
+    '  <text x="{x}" y="{y}" font-size="16" font-weight="700" text-anchor="middle" '
+    'dominant-baseline="central" fill="{text_fill}">{number}</text>\n'
+    "</g>\n"
+)
+SQUARE = (
+    '<rect x="{}" y="{}" width="30" height="30" rx="4" fill="{}" stroke="#212529" '
+    'stroke-width="3"/>'
+)
+CIRCLE = '<circle cx="{}" cy="{}" r="15" fill="{}" stroke="#fff" stroke-width="2"/>'
+MATRIX_ROW = (
+    '<tr><td>{}</td><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td>'
+    "<td>{}</td><td>{}</td></tr>"
+)
+
+
+def _ranked_item(row: selectors.TaskRow, url: str, currency: str) -> SafeString:
+    reason = (
+        "Your reason: " + Truncator(row.task.override_reason).chars(160)
+        if row.overridden
+        else row.decision.reason
+    )
+    return format_html(
+        RANKED_ITEM,
+        url=url,
+        name=row.task.name,
+        worth=money_tags.money0(row.decision.opportunity_cost, currency),
+        css=money_tags.call_css(row.call),
+        label=row.call_label,
+        suggested=format_html(SUGGESTED, row.decision.label) if row.overridden else "",
+        reason=reason,
+        caution=format_html(CAUTION, row.caution) if row.caution else "",
+    )
+
+
+def _matrix_mark(p: selectors.MatrixPoint, worth: str) -> SafeString:
+    row, facing = p.row, p.customer_facing
+    fill = FILL.get(row.call, KEEP_FILL)
+    shape = (
+        format_html(SQUARE, round(p.x - 15, 1), round(p.y - 15, 1), fill)
+        if facing
+        else format_html(CIRCLE, p.x, p.y, fill)
+    )
+    return format_html(
+        MARK,
+        title=f"{p.number}. {row.task.name}: {row.call_label}; {worth} a month; "
+        f"skill {row.task.owner_skill}{'; customer-facing' if facing else ''}",
+        shape=shape,
+        x=p.x,
+        y=p.y,
+        text_fill="#212529" if row.call == "consider" else "#fff",
+        number=p.number,
+    )
+
+
+def dashboard_html(dashboard: selectors.Dashboard, business: Business) -> dict[str, SafeString]:
+    """The ranked list's items, the matrix's marks and the matrix table's rows, as HTML."""
+    url = task_url_maker(business)
+    currency = business.currency
+    ranked = [_ranked_item(row, url(row.task.pk), currency) for row in dashboard.ranked]
+    marks, table = [], []
+    for p in dashboard.matrix.points:
+        row = p.row
+        worth = money_tags.money(row.decision.opportunity_cost, currency)
+        marks.append(_matrix_mark(p, worth))
+        table.append(
+            format_html(
+                MATRIX_ROW,
+                p.number,
+                row.task.name,
+                row.task.owner_skill,
+                worth,
+                row.call_label,
+                "yes" if p.customer_facing else "no",
+            )
+        )
+    return {
+        "ranked_html": SafeString("".join(ranked)),
+        "marks_html": SafeString("".join(marks)),
+        "matrix_rows_html": SafeString("".join(table)),
+    }
+
+
 @login_required
 @require_GET
 def dashboard_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
     business = business_for(request, business_id)
     dashboard = selectors.dashboard_get(business=business)
+    statuses = {value: str(label).lower() for value, label in OwnerTask.Status.choices}
     return render(
         request,
         "outsourcing/dashboard.html",
-        {"business": business, "dashboard": dashboard, "summary": dashboard.summary},
+        {
+            "business": business,
+            "dashboard": dashboard,
+            "summary": dashboard.summary,
+            "settled": [(name, statuses.get(status, status)) for name, status in dashboard.settled],
+            **dashboard_html(dashboard, business),
+        },
     )
 
 
