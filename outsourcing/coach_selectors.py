@@ -46,6 +46,7 @@ class _Client:
     """A client before it is on the page: what filtering and sorting need, nothing more."""
 
     membership: MembershipEntry
+    active_engagements: int
     reviews_due_soon: int
     reviews_overdue: int
     open_flags: int
@@ -95,15 +96,14 @@ def portfolio(
     page of them with the figures a coach scans for. `memberships` are the user's, as
     `tenancy.user_memberships` read them (once a request, shared with the header).
 
-    The review figures (which decide "needs attention" and most sorts) are SQL aggregates for
-    all clients; the outsourcing and engagement figures, and the business rows themselves, are
+    The review and engagement figures (which decide "needs attention" and most sorts) are SQL
+    aggregates for all clients; the outsourcing figures and the business rows themselves are
     read for the page's clients only (for all of them only when sorting by value). Dates are
     each business's own: "overdue" and "due soon" count from today in its time zone. A
     constant number of queries, whatever the number of clients.
     """
     # The other apps are read through their selectors only (imported here, not at module
     # level: outsourcing's models and services never depend on providers or reviews).
-    from providers.selectors import active_engagement_counts
     from reviews.selectors import portfolio_summary
 
     from .selectors import outsource_summary_for_businesses
@@ -125,6 +125,7 @@ def portfolio(
         clients.append(
             _Client(
                 membership=m,
+                active_engagements=figures.active_engagements,
                 reviews_due_soon=figures.due_next_30,
                 reviews_overdue=figures.overdue,
                 open_flags=figures.open_flags,
@@ -160,7 +161,6 @@ def portfolio(
     if not businesses:
         businesses = Business.objects.in_bulk(ids)
         outsource = outsource_summary_for_businesses(businesses.values()) if ids else {}
-    engagements = active_engagement_counts(business_ids=ids) if ids else {}
     rows = []
     for c in shown.object_list:
         bid = c.membership.business_id
@@ -174,7 +174,7 @@ def portfolio(
                 outsource_hours=summary.hours,
                 outsource_value=summary.value,
                 outsource_tasks=summary.tasks,
-                active_engagements=engagements.get(bid, 0),
+                active_engagements=c.active_engagements,
                 reviews_due_soon=c.reviews_due_soon,
                 reviews_overdue=c.reviews_overdue,
                 open_flags=c.open_flags,

@@ -542,17 +542,6 @@ def engagement_backups(*, engagement: Engagement) -> list[Candidate]:
     return backups
 
 
-def active_engagement_counts(*, business_ids: Iterable[UUID]) -> dict[UUID, int]:
-    """Active engagements per business in one query (for the coach portfolio)."""
-    rows = (
-        Engagement.objects.active()
-        .filter(business_id__in=list(business_ids))
-        .values("business_id")
-        .annotate(n=Count("pk"))
-    )
-    return {r["business_id"]: r["n"] for r in rows}
-
-
 # --- the library of job templates ------------------------------------------------------------
 
 

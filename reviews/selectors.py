@@ -429,6 +429,7 @@ def engagement_panel(*, business: Business, engagement: Engagement) -> dict[str,
 
 @dataclass
 class BusinessReviewSummary:
+    active_engagements: int = 0
     due_next_30: int = 0
     overdue: int = 0
     open_flags: int = 0
@@ -479,9 +480,9 @@ def _on_their_day(
 def portfolio_summary(
     *, businesses: Iterable[Business], today: dt.date | Mapping[str, dt.date]
 ) -> dict[UUID, BusinessReviewSummary]:
-    """Per business: reviews due in the next 30 days, overdue reviews, open flags, the next
-    notice deadline (the earliest `renewal_date - notice_period_days` of an active engagement
-    that is not past). Any business without any of them gets zeros.
+    """Per business: active engagements, reviews due in the next 30 days, overdue reviews, open
+    flags, the next notice deadline (the earliest `renewal_date - notice_period_days` of an
+    active engagement that is not past). Any business without any of them gets zeros.
 
     `businesses` may be a QuerySet (a subquery, never loaded). `today` is one date for all, or
     each business's own: a date per time zone name, for every zone of those businesses.
@@ -529,19 +530,18 @@ def portfolio_summary(
         .annotate(n=Count("pk"))
     ):
         out[business_id].open_flags = n
-    for business_id, first in (
-        Engagement.objects.filter(
-            business_id__in=scope,
-            status=Engagement.Status.ACTIVE,
-            renewal_date__isnull=False,
-        )
+    for business_id, active, first in (
+        Engagement.objects.filter(business_id__in=scope, status=Engagement.Status.ACTIVE)
         .annotate(deadline=_DaysBefore("renewal_date", "notice_period_days"))
-        .filter(_on_their_day(today, "business", notice_ahead))
         .order_by()
         .values_list("business_id")
-        .annotate(first=Min("deadline"))
+        .annotate(
+            active=Count("pk"),
+            first=Min("deadline", filter=_on_their_day(today, "business", notice_ahead)),
+        )
     ):
-        out[business_id].next_notice_deadline = first
+        s = out[business_id]
+        s.active_engagements, s.next_notice_deadline = active, first
     return out
 
 

@@ -77,6 +77,8 @@ def test_notice_deadline_in_sql_equals_the_rule_in_python_on_mixed_data():
             b.pk: expected.get(b.pk) for b in asked
         }
         assert other.pk not in summary
+        # ended engagements are not counted; those without a renewal date are
+        assert [summary[b.pk].active_engagements for b in asked] == [3, 3, 2, 0]
 
 
 def test_counts_use_each_business_own_today():
