@@ -169,11 +169,20 @@ def candidate_get(*, business: Business, pk: int) -> Candidate:
 
 def candidate_base_monthly_price(candidate: Candidate) -> Decimal | None:
     """The quote when there is one, else the package's price per month."""
-    if candidate.quoted_monthly_price is not None:
-        return candidate.quoted_monthly_price
-    if candidate.package is not None:
-        return fit.monthly_equivalent(candidate.package.price, candidate.package.billing_period)
-    return None
+    package = candidate.package
+    return _base_monthly_price(
+        candidate.quoted_monthly_price,
+        package.price if package else None,
+        package.billing_period if package else "",
+    )
+
+
+def _base_monthly_price(
+    quote: Decimal | None, package_price: Decimal | None, billing_period: str
+) -> Decimal | None:
+    if quote is not None:
+        return quote
+    return fit.monthly_equivalent(package_price, billing_period)
 
 
 @dataclass
@@ -202,7 +211,9 @@ def _figures(
 ) -> fit.CandidateFigures:
     """One candidate's figures from its prefetched assessment (see `_with_assessment`)."""
     return _figures_of(
-        candidate,
+        candidate.pk,
+        base_monthly_price=candidate_base_monthly_price(candidate),
+        is_local_small_business=candidate.provider.is_local_small_business,
         duties=[(d.pk, d.is_must) for d in duties],
         coverages={
             c.duty_id: (c.coverage, c.package_line, c.extra_monthly_cost)
@@ -224,8 +235,10 @@ _Coverage = tuple[str, str, Decimal | None]
 
 
 def _figures_of(
-    candidate: Candidate,
+    key: int,
     *,
+    base_monthly_price: Decimal | None,
+    is_local_small_business: bool,
     duties: Sequence[tuple[int, bool]],
     coverages: Mapping[int, _Coverage],
     requirements: Sequence[tuple[int, bool]],
@@ -256,16 +269,16 @@ def _figures_of(
             )
         )
     return fit.CandidateFigures(
-        key=candidate.pk,
+        key=key,
         duties=duty_fits,
         expertise=[
             (is_must, checks.get(expertise_id, fit.NOT_VERIFIED))
             for expertise_id, is_must in requirements
         ],
         ratings=ratings,
-        base_monthly_price=candidate_base_monthly_price(candidate),
+        base_monthly_price=base_monthly_price,
         opportunity_cost=job_cost,
-        is_local_small_business=candidate.provider.is_local_small_business,
+        is_local_small_business=is_local_small_business,
         would_hire_again=hire_again,
     )
 
@@ -328,40 +341,25 @@ def candidate_page(*, business: Business, pk: int) -> CandidatePage:
 class ComparisonRow:
     candidate: Candidate
     fit: fit.Fit
-    url: str  # the candidate's page
-    hire_url: str
 
 
-def _candidate_url(name: str, business_id: UUID) -> Callable[[int], str]:
-    """reverse(name, business_id, pk) for many candidates at the cost of one reverse()."""
-    sentinel = "/999999999/"  # its own path segment: no business id (a UUID) can equal it
-    url = reverse(name, kwargs={"business_id": business_id, "pk": int(sentinel.strip("/"))})
-    head, tail = url.split(sentinel)
-    return lambda pk: f"{head}/{pk}/{tail}"
+# What the ranking needs of a candidate besides its assessment: (key, base monthly price,
+# is a local small business).
+_CandidateFacts = tuple[int, Decimal | None, bool]
 
 
-def job_comparison(
-    *, job: JobDescription, opportunity_cost: Decimal | None = None
-) -> list[ComparisonRow]:
-    """Every shortlisted or hired candidate of the job with its figures, best first.
-
-    Five queries whatever the number of candidates, duties or references (the job's own
-    duties and requirements are read here, not taken from a prefetch). `opportunity_cost`
-    defaults to `job_opportunity_cost(job=job)`.
-    """
-    cost = job_opportunity_cost(job=job) if opportunity_cost is None else opportunity_cost
-    candidates = list(
-        job.candidates.exclude(status=Candidate.Status.REJECTED).select_related(
-            "provider", "package"
-        )
-    )
+def _rank(
+    job: JobDescription, candidates: Sequence[_CandidateFacts], job_cost: Decimal
+) -> list[fit.Fit]:
+    """The candidates' figures, best first, from four queries of plain values (no model
+    instances) whatever the number of candidates, duties or references: the duties with
+    every candidate's coverage (a duty nobody covers yet comes once, with NULLs), the
+    requirements, the checks, and the answered references with their per-duty ratings."""
     if not candidates:
         return []
-    # Plain values, not model instances: the duties with every candidate's coverage (a
-    # duty nobody covers yet comes once, with NULLs), the requirements, the checks, and the
-    # answered references with their per-duty ratings.
+    keys = {key for key, _, _ in candidates}
     duties: dict[int, bool] = {}
-    coverages: dict[int, dict[int, _Coverage]] = {c.pk: {} for c in candidates}
+    coverages: dict[int, dict[int, _Coverage]] = {key: {} for key in keys}
     for duty_id, importance, candidate_id, coverage, line, extra in (
         Duty.objects.filter(job=job)
         .order_by()
@@ -383,7 +381,7 @@ def job_comparison(
         .order_by()
         .values_list("expertise_id", "importance")
     ]
-    checks: dict[int, dict[int, str]] = {c.pk: {} for c in candidates}
+    checks: dict[int, dict[int, str]] = {key: {} for key in keys}
     for candidate_id, expertise_id, result in (
         ExpertiseCheck.objects.filter(candidate__job=job)
         .order_by()
@@ -392,7 +390,7 @@ def job_comparison(
         if candidate_id in checks:
             checks[candidate_id][expertise_id] = result
     answered: dict[int, dict[int, tuple[bool | None, list[tuple[int, int]]]]] = {
-        c.pk: {} for c in candidates
+        key: {} for key in keys
     }
     for candidate_id, ref_id, would_hire_again, duty_id, rating in (
         ReferenceCheck.objects.filter(candidate__job=job, status=ReferenceCheck.Status.ANSWERED)
@@ -407,35 +405,82 @@ def job_comparison(
         if duty_id is not None:
             feedback.append((duty_id, rating))
     duty_list = list(duties.items())
-    by_pk = {c.pk: c for c in candidates}
-    fits = fit.rank(
+    return fit.rank(
         _figures_of(
-            c,
+            key,
+            base_monthly_price=price,
+            is_local_small_business=local,
             duties=duty_list,
-            coverages=coverages[c.pk],
+            coverages=coverages[key],
             requirements=requirements,
-            checks=checks[c.pk],
-            answered=answered[c.pk].values(),
-            job_cost=cost,
+            checks=checks[key],
+            answered=answered[key].values(),
+            job_cost=job_cost,
         )
-        for c in candidates
+        for key, price, local in candidates
     )
-    detail_url = _candidate_url("providers:candidate-detail", job.business_id)
-    hire_url = _candidate_url("providers:candidate-hire", job.business_id)
-    return [ComparisonRow(by_pk[f.key], f, detail_url(f.key), hire_url(f.key)) for f in fits]
+
+
+def job_comparison(
+    *, job: JobDescription, opportunity_cost: Decimal | None = None
+) -> list[ComparisonRow]:
+    """Every shortlisted or hired candidate of the job with its figures, best first.
+
+    Five queries whatever the number of candidates, duties or references (the job's own
+    duties and requirements are read here, not taken from a prefetch). `opportunity_cost`
+    defaults to `job_opportunity_cost(job=job)`.
+    """
+    cost = job_opportunity_cost(job=job) if opportunity_cost is None else opportunity_cost
+    candidates = {
+        c.pk: c
+        for c in job.candidates.exclude(status=Candidate.Status.REJECTED)
+        .select_related("provider", "package")
+        .order_by()
+    }
+    fits = _rank(
+        job,
+        [
+            (c.pk, candidate_base_monthly_price(c), c.provider.is_local_small_business)
+            for c in candidates.values()
+        ],
+        cost,
+    )
+    return [ComparisonRow(candidates[f.key], f) for f in fits]
+
+
+@dataclass
+class CompareRow:
+    """One candidate on the compare page: what it shows, as plain values."""
+
+    fit: fit.Fit
+    provider_name: str
+    package_name: str | None
+    is_hired: bool
+    url: str  # the candidate's page
+    hire_url: str
 
 
 @dataclass
 class Comparison:
     job: JobDescription
     opportunity_cost: Decimal
-    rows: list[ComparisonRow]
+    rows: list[CompareRow]
+
+
+def _candidate_url(name: str, business_id: UUID) -> Callable[[int], str]:
+    """reverse(name, business_id, pk) for many candidates at the cost of one reverse()."""
+    sentinel = "/999999999/"  # its own path segment: no business id (a UUID) can equal it
+    url = reverse(name, kwargs={"business_id": business_id, "pk": int(sentinel.strip("/"))})
+    head, tail = url.split(sentinel)
+    return lambda pk: f"{head}/{pk}/{tail}"
 
 
 def job_compare_get(*, business: Business, pk: int) -> Comparison:
-    """The compare page: the job (title and links only), its worth and the ranked candidates.
+    """The compare page: the job (title and links only), its worth, and every shortlisted or
+    hired candidate with its figures, best first (the same ranking as `job_comparison`).
 
-    Six queries whatever the number of candidates, duties, tasks or references.
+    Six queries of plain values whatever the number of candidates, duties, tasks or
+    references.
     """
     job = get_object_or_404(
         JobDescription.objects.for_business(business)
@@ -447,9 +492,32 @@ def job_compare_get(*, business: Business, pk: int) -> Comparison:
     # The same figure as job_opportunity_cost, summed in SQL instead of over loaded tasks.
     hours: Decimal | None = job.task_hours  # type: ignore[attr-defined]
     cost = opportunity_cost(hours or Decimal("0"), business.hourly_value)
-    return Comparison(
-        job=job, opportunity_cost=cost, rows=job_comparison(job=job, opportunity_cost=cost)
-    )
+    shown: dict[int, tuple[str, str | None, bool]] = {}
+    facts: list[_CandidateFacts] = []
+    for key, status, quote, name, local, package, price, period in (
+        Candidate.objects.filter(job=job)
+        .exclude(status=Candidate.Status.REJECTED)
+        .order_by()
+        .values_list(
+            "pk",
+            "status",
+            "quoted_monthly_price",
+            "provider__name",
+            "provider__is_local_small_business",
+            "package__name",
+            "package__price",
+            "package__billing_period",
+        )
+    ):
+        shown[key] = (name, package, status == Candidate.Status.HIRED)
+        facts.append((key, _base_monthly_price(quote, price, period or ""), local))
+    detail_url = _candidate_url("providers:candidate-detail", business.pk)
+    hire_url = _candidate_url("providers:candidate-hire", business.pk)
+    rows = [
+        CompareRow(f, *shown[f.key], url=detail_url(f.key), hire_url=hire_url(f.key))
+        for f in _rank(job, facts, cost)
+    ]
+    return Comparison(job=job, opportunity_cost=cost, rows=rows)
 
 
 # --- references -----------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from .forms import (
     duty_inputs,
     requirement_inputs,
 )
-from .models import Candidate, Engagement, JobDescription, ReferenceCheck
+from .models import Engagement, JobDescription, ReferenceCheck
 
 PAGE_SIZE = 25
 
@@ -329,7 +329,7 @@ def job_compare_view(request: AuthedRequest, business_id: UUID, pk: int) -> Http
             "rows": rows,
             "fit_rule": fit.FIT_RULE,
             "opportunity_cost": comparison.opportunity_cost,
-            "has_active": any(r.candidate.status == Candidate.Status.HIRED for r in rows),
+            "has_active": any(r.is_hired for r in rows),
         },
     )
 
