@@ -78,22 +78,28 @@ def portfolio_view(request: AuthedRequest) -> HttpResponse:
         q=q,
         page=request.GET.get("page"),
     )
-    # Each row's three links, built by substitution from one reverse() per URL name instead
-    # of three reverse() calls per row in the template, and its two formatted cells.
+    # Each row as the flat strings the table shows: its three links built by substitution from
+    # one reverse() per URL name, its figures formatted once (the template only places them).
     dashboard_url, people_url, activity_url = (
         business_url_maker(name)
         for name in ("outsourcing:dashboard", "coach:people", "coach:activity")
     )
     lines = [
         (
-            row,
+            row.needs_attention,
             dashboard_url(row.business.pk),
+            row.business.name,
+            row.membership.access == Membership.Access.VIEW,
             people_url(row.business.pk),
             activity_url(row.business.pk),
             f"{format_hours(row.outsource_hours)} h · "
             f"{format_money(row.outsource_value, row.business.currency)}"
             if row.outsource_tasks
             else "",
+            str(row.active_engagements),
+            str(row.reviews_due_soon),
+            str(row.reviews_overdue) if row.reviews_overdue else "",
+            str(row.open_flags) if row.open_flags else "",
             date_format(row.next_notice_deadline, "j M Y") if row.next_notice_deadline else "",
         )
         for row in portfolio.page.object_list
