@@ -15,23 +15,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import zoneinfo
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TypeVar
+from typing import Any, NamedTuple, Protocol, TypeVar
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Exists, F, Field, ForeignKey, Model, OuterRef, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from outsourcing.models import Membership
+from outsourcing.models import Business, Membership
 from providers.models import Engagement, Importance
 
 from . import cadence, scoring
@@ -80,6 +82,138 @@ def _run_chunks(label: str, items: Sequence[T], work: Callable[[list[T]], int]) 
             if notes is not None:
                 notes.append(f"{label} failed for a chunk of {len(chunk)}: {exc}")
     return done
+
+
+# --- plain rows -----------------------------------------------------------------------------
+# The sweep writes hundreds of thousands of rows. A model instance per row, with bulk_create
+# preparing every field of every row and simple_history copying each into a second instance,
+# was most of its time. So the sweep inserts plain tuples: one statement per chunk (a few on
+# SQLite, which caps a statement's parameters), values prepared per column only where the
+# database needs it (dates, times, UUIDs), and history rows copied in SQL.
+
+# Column types whose Python values both databases take as they are.
+_PLAIN_TYPES = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "IntegerField",
+        "PositiveBigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+    }
+)
+
+
+def _column(model: type[Model], name: str) -> Field:
+    field = model._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise TypeError(f"{model.__name__}.{name} is not a column")
+    return field
+
+
+def _needs_prep(field: Field) -> bool:
+    target = field.target_field if isinstance(field, ForeignKey) else field
+    return target.get_internal_type() not in _PLAIN_TYPES
+
+
+def _rows_insert(
+    model: type[Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    now: dt.datetime,
+    returning: Sequence[str] = (),
+    ignore_conflicts: bool = False,
+) -> list[tuple[Any, ...]]:
+    """Insert `rows` (values for the fields named in `columns`, by attname) into `model`'s
+    table; every other column gets what a new instance would (its default; `now` for auto_now
+    and auto_now_add). With `ignore_conflicts`, a row that breaks a unique constraint is
+    skipped (ON CONFLICT DO NOTHING, PostgreSQL and SQLite alike). Returns the `returning`
+    columns of the rows inserted, as the database gives them (raw values: a date may be text
+    on SQLite)."""
+    if not rows:
+        return []
+    meta = model._meta
+    given = [_column(model, name) for name in columns]
+    rest = [f for f in meta.concrete_fields if f.attname not in columns and not f.primary_key]
+    defaults = tuple(
+        f.get_db_prep_save(
+            now
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+            else f.get_default(),
+            connection,
+        )
+        for f in rest
+    )
+    # (index, field, prepared values so far): a chunk repeats the same few dates and UUIDs
+    to_prep: list[tuple[int, Field, dict[Any, Any]]] = [
+        (i, f, {}) for i, f in enumerate(given) if _needs_prep(f)
+    ]
+    prepared = []
+    for row in rows:
+        values = list(row)
+        for i, f, seen in to_prep:
+            value = values[i]
+            if value not in seen:
+                seen[value] = f.get_db_prep_save(value, connection)
+            values[i] = seen[value]
+        prepared.append((*values, *defaults))
+    qn = connection.ops.quote_name
+    fields = [*given, *rest]
+    table, names = qn(meta.db_table), ", ".join(qn(f.column) for f in fields)
+    # Only quoted names from the model's metadata go into the SQL; values go as parameters.
+    head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+    one = f"({', '.join(['%s'] * len(fields))})"
+    tail = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""
+    if returning:
+        tail += " RETURNING " + ", ".join(qn(_column(model, n).column) for n in returning)
+    size = max(1, connection.ops.bulk_batch_size(fields, prepared))
+    out: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(prepared), size):
+            part = prepared[start : start + size]
+            cursor.execute(head + ", ".join([one] * len(part)) + tail, [v for r in part for v in r])
+            if returning:
+                out.extend(tuple(r) for r in cursor.fetchall())
+    return out
+
+
+def _history_insert(model: type[Model], pks: Sequence[int], *, now: dt.datetime) -> None:
+    """The "created" history rows (django-simple-history) of rows just inserted, copied from
+    them in one INSERT ... SELECT: what `bulk_history_create` writes, with no user (the sweep
+    acts for no one) and no change reason."""
+    if not pks or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    history = model.history.model  # type: ignore[attr-defined]
+    qn = connection.ops.quote_name
+    tracked = ", ".join(qn(f.column) for f in history.tracked_fields)
+    extra = ", ".join(
+        qn(_column(history, n).column)
+        for n in ("history_date", "history_change_reason", "history_type", "history_user")
+    )
+    table, source, pk = (
+        qn(history._meta.db_table),
+        qn(model._meta.db_table),
+        qn(model._meta.pk.column),
+    )
+    # Only quoted names from the models' metadata go into the SQL; values go as parameters.
+    sql = (
+        f"INSERT INTO {table} ({tracked}, {extra}) "  # noqa: S608
+        f"SELECT {tracked}, %s, %s, %s, NULL FROM {source} "
+        f"WHERE {pk} IN ({', '.join(['%s'] * len(pks))}) ORDER BY {pk}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(now), "", "+", *pks])
+
+
+def _as_date(value: dt.date | str) -> dt.date:
+    """A date column as returned by a raw query (SQLite gives it as ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 # --- schedule -------------------------------------------------------------------------------
@@ -138,8 +272,19 @@ def engagement_rounds(engagement: Engagement) -> list[tuple[dt.date, scoring.Rou
     return _rounds_by_engagement([engagement.pk]).get(engagement.pk, [])
 
 
+class _Dates(Protocol):
+    """What planning the next round reads of an engagement (a model or a plain row)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def start_date(self) -> dt.date: ...
+    @property
+    def end_date(self) -> dt.date | None: ...
+
+
 def _plan_next_due(
-    engagement: Engagement,
+    engagement: _Dates,
     cfg: cadence.CadenceSettings,
     primaries: list[tuple[dt.date, int]],
     rounds: list[tuple[dt.date, scoring.Round]],
@@ -462,36 +607,42 @@ def _enqueue_send(delivery_id: int) -> bool:
 
 @dataclass(frozen=True)
 class ReminderSpec:
-    engagement: Engagement
-    review: Review | None
+    """One reminder to claim for every member of a business: plain values, no model instances
+    (the sweep builds tens of thousands of them)."""
+
+    engagement_id: int
+    business_id: UUID
+    business_name: str
+    review_id: int | None
     due_date: dt.date
     kind: str
     text: str
     url: str
 
 
-def _delivery_new(
-    *, spec: ReminderSpec, recipient: User, by_email: bool, now: dt.datetime
-) -> ReminderDelivery:
-    """The claim row for one reminder to one person, not saved yet: by e-mail it waits as
-    `claimed` for the send task; in-app only, it is delivered (`sent`) at once."""
-    return ReminderDelivery(
-        engagement=spec.engagement,
-        review=spec.review,
-        due_date=spec.due_date,
-        kind=spec.kind,
-        recipient=recipient,
-        channel=ReminderDelivery.Channel.EMAIL if by_email else ReminderDelivery.Channel.IN_APP,
-        status=ReminderDelivery.Status.CLAIMED if by_email else ReminderDelivery.Status.SENT,
-        sent_at=None if by_email else now,
-        subject=spec.text[:200],
-        body=(
+def _delivery_values(
+    *, spec: ReminderSpec, recipient_id: int, by_email: bool, now: dt.datetime
+) -> dict[str, Any]:
+    """The claim row of one reminder to one person: by e-mail it waits as `claimed` for the
+    send task; in-app only, it is delivered (`sent`) at once. The single and the batched claim
+    both build it here."""
+    return {
+        "engagement_id": spec.engagement_id,
+        "review_id": spec.review_id,
+        "due_date": spec.due_date,
+        "kind": spec.kind,
+        "recipient_id": recipient_id,
+        "channel": ReminderDelivery.Channel.EMAIL if by_email else ReminderDelivery.Channel.IN_APP,
+        "status": ReminderDelivery.Status.CLAIMED if by_email else ReminderDelivery.Status.SENT,
+        "sent_at": None if by_email else now,
+        "subject": spec.text[:200],
+        "body": (
             f"{spec.text}\n\nOpen it: {_absolute(spec.url)}\n\n"
             "You get this because you are a member of "
-            f"{spec.engagement.business.name} on Outsourcing Desk. "
+            f"{spec.business_name} on Outsourcing Desk. "
             "Turn e-mail reminders off in your notification settings."
         ),
-    )
+    }
 
 
 def reminder_claim(
@@ -504,11 +655,13 @@ def reminder_claim(
     now = timezone.now()
     try:
         with transaction.atomic():
-            delivery = _delivery_new(spec=spec, recipient=recipient, by_email=by_email, now=now)
+            delivery = ReminderDelivery(
+                **_delivery_values(spec=spec, recipient_id=recipient.pk, by_email=by_email, now=now)
+            )
             delivery.save(force_insert=True)
             Notification.objects.create(
                 user=recipient,
-                business_id=spec.engagement.business_id,
+                business_id=spec.business_id,
                 delivery=delivery,
                 text=spec.text[:300],
                 url=spec.url,
@@ -568,9 +721,52 @@ def _when(days: int) -> str:
     return f"{-days} day{'s' if days != -1 else ''} overdue"
 
 
-def _review_specs(now: dt.datetime) -> list[ReminderSpec]:
+def _local_todays(now: dt.datetime) -> Callable[[UUID], dt.date]:
+    """Today's date in each business's time zone, worked out once per zone. One query reads
+    every business's zone, so the sweep's big candidate queries join no business table: right
+    after the sweep's own inserts, stale statistics can plan such a join as a scan per row."""
+    zones = dict(Business.objects.order_by().values_list("pk", "timezone"))
+    today = {
+        name: cadence.local_today(now, zoneinfo.ZoneInfo(name)) for name in set(zones.values())
+    }
+    return lambda business_id: today[zones[business_id]]
+
+
+# An int no real pk reaches; reversed once per business, then replaced by each row's pk.
+_PK_MARK = 987654321
+
+
+class _Links:
+    """Links to many rows: reverse() once per URL name and business, then each row's pk is
+    filled in (a reverse() per row was a tenth of the first sweep). The pk is each URL's last
+    argument, so the mark's last occurrence is the one to replace. One per sweep step."""
+
+    def __init__(self) -> None:
+        self._parts: dict[tuple[str, UUID], tuple[str, str]] = {}
+
+    def __call__(self, name: str, business_id: UUID, pk: int) -> str:
+        parts = self._parts.get((name, business_id))
+        if parts is None:
+            marked = reverse(name, kwargs={"business_id": business_id, "pk": _PK_MARK})
+            head, _, tail = marked.rpartition(str(_PK_MARK))
+            parts = self._parts[(name, business_id)] = (head, tail)
+        return f"{parts[0]}{pk}{parts[1]}"
+
+
+class _Due(NamedTuple):
+    """A reminder due now, from bare columns: enough to find its claims, not yet its text."""
+
+    engagement_id: int
+    business_id: UUID
+    review_id: int | None  # None: a notice-deadline reminder
+    due_date: dt.date  # the review's due date, or the last day to give notice
+    kind: str
+    days: int  # from the business's today to due_date
+
+
+def _review_reminders_due(now: dt.datetime) -> list[_Due]:
     horizon = now.date() + dt.timedelta(days=16)  # 14 days ahead, in any time zone
-    reviews = (
+    rows = (
         Review.objects.filter(
             Q(engagement__status=Engagement.Status.ACTIVE)
             | Q(engagement__kind=Engagement.Kind.ONE_OFF),
@@ -578,29 +774,18 @@ def _review_specs(now: dt.datetime) -> list[ReminderSpec]:
             second_opinion=False,
             due_date__lte=horizon,
         )
-        .select_related("engagement__business", "engagement__provider", "engagement__job")
         .order_by("due_date", "pk")
+        .values_list("pk", "engagement_id", "due_date", "engagement__business_id")
     )
-    specs = []
-    for review in reviews:
-        engagement = review.engagement
-        today = cadence.local_today(now, engagement.business.tzinfo)
-        kind = cadence.review_reminder_kind(today, review.due_date)
-        if kind is None:
-            continue
-        days = (review.due_date - today).days
-        text = f"Review of {engagement.provider.name} ({engagement.job.title}) {_when(days)}"
-        specs.append(
-            ReminderSpec(
-                engagement=engagement,
-                review=review,
-                due_date=review.due_date,
-                kind=str(kind),
-                text=text,
-                url=review.get_absolute_url(),
-            )
-        )
-    return specs
+    today_in = _local_todays(now)
+    due = []
+    for review_id, engagement_id, due_date, business_id in rows:
+        today = today_in(business_id)
+        kind = cadence.review_reminder_kind(today, due_date)
+        if kind is not None:
+            days = (due_date - today).days
+            due.append(_Due(engagement_id, business_id, review_id, due_date, str(kind), days))
+    return due
 
 
 def _notice_window(now: dt.datetime) -> Q | None:
@@ -625,68 +810,91 @@ def _notice_window(now: dt.datetime) -> Q | None:
     return window
 
 
-def _notice_specs(now: dt.datetime) -> list[ReminderSpec]:
+def _notice_reminders_due(now: dt.datetime) -> list[_Due]:
     window = _notice_window(now)
     if window is None:
         return []
-    engagements = (
+    rows = (
         Engagement.objects.filter(
             window,
             status=Engagement.Status.ACTIVE,
             renewal_date__isnull=False,
             renewal_date__gte=now.date() - dt.timedelta(days=2),
         )
-        .select_related("business", "provider", "job")
         .order_by("pk")
+        .values_list("pk", "business_id", "renewal_date", "notice_period_days")
     )
-    specs = []
-    for engagement in engagements:
-        deadline = cadence.notice_deadline(engagement.renewal_date, engagement.notice_period_days)
+    today_in = _local_todays(now)
+    due = []
+    for engagement_id, business_id, renewal_date, notice_days in rows:
+        deadline = cadence.notice_deadline(renewal_date, notice_days)
         if deadline is None:
             continue
-        today = cadence.local_today(now, engagement.business.tzinfo)
+        today = today_in(business_id)
         kind = cadence.notice_reminder_kind(today, deadline)
-        if kind is None:
-            continue
-        days = (deadline - today).days
-        left = "today" if days == 0 else f"in {days} days"
-        text = (
-            f"Last day to give notice to {engagement.provider.name} is {left} "
-            f"({deadline:%d %b %Y}); the contract renews on {engagement.renewal_date:%d %b %Y}"
-        )
-        try:
-            url = engagement.get_absolute_url()
-        except NoReverseMatch:
-            url = reverse("reviews:review-list", kwargs={"business_id": engagement.business_id})
-        specs.append(
-            ReminderSpec(
-                engagement=engagement,
-                review=None,
-                due_date=deadline,
-                kind=str(kind),
-                text=text,
-                url=url,
+        if kind is not None:
+            days = (deadline - today).days
+            due.append(_Due(engagement_id, business_id, None, deadline, str(kind), days))
+    return due
+
+
+def _reminder_specs(dues: Iterable[_Due], links: _Links) -> dict[_Due, ReminderSpec]:
+    """The text and link of each reminder (one query for the names they mention)."""
+    dues = list(dues)
+    names = {}
+    for pk, business_name, provider, job, renewal_date in (
+        Engagement.objects.filter(pk__in={d.engagement_id for d in dues})
+        .order_by()
+        .values_list("pk", "business__name", "provider__name", "job__title", "renewal_date")
+    ):
+        names[pk] = (business_name, provider, job, renewal_date)
+    specs = {}
+    for due in dues:
+        business_name, provider, job, renewal_date = names[due.engagement_id]
+        if due.review_id is not None:
+            text = f"Review of {provider} ({job}) {_when(due.days)}"
+            url = links("reviews:review-detail", due.business_id, due.review_id)
+        else:
+            left = "today" if due.days == 0 else f"in {due.days} days"
+            text = (
+                f"Last day to give notice to {provider} is {left} "
+                f"({due.due_date:%d %b %Y}); the contract renews on {renewal_date:%d %b %Y}"
             )
+            url = links("providers:engagement-detail", due.business_id, due.engagement_id)
+        specs[due] = ReminderSpec(
+            engagement_id=due.engagement_id,
+            business_id=due.business_id,
+            business_name=business_name,
+            review_id=due.review_id,
+            due_date=due.due_date,
+            kind=due.kind,
+            text=text,
+            url=url,
         )
     return specs
 
 
-def _recipients(business_ids: Iterable[object]) -> dict[object, list[tuple[User, bool]]]:
-    """Members of each business with their e-mail preference (two queries)."""
-    members = (
-        Membership.objects.filter(business_id__in=set(business_ids))
-        .select_related("user")
+class _Recipient(NamedTuple):
+    user_id: int
+    by_email: bool  # e-mail reminders on, and an address to send them to
+
+
+def _recipients(business_ids: Iterable[UUID]) -> dict[UUID, list[_Recipient]]:
+    """The active members of each business with their e-mail choice (two queries)."""
+    members = list(
+        Membership.objects.filter(business_id__in=set(business_ids), user__is_active=True)
         .order_by("business_id", "user_id")
+        .values_list("business_id", "user_id", "user__email")
     )
-    prefs = dict(
-        NotificationPreference.objects.filter(user_id__in={m.user_id for m in members}).values_list(
-            "user_id", "email_enabled"
-        )
+    email_enabled = dict(
+        NotificationPreference.objects.filter(
+            user_id__in={user_id for _, user_id, _ in members}
+        ).values_list("user_id", "email_enabled")
     )
-    out: dict[object, list[tuple[User, bool]]] = defaultdict(list)
-    for m in members:
-        if m.user.is_active:
-            out[m.business_id].append((m.user, prefs.get(m.user_id, True)))
+    out: dict[UUID, list[_Recipient]] = defaultdict(list)
+    for business_id, user_id, email in members:
+        by_email = email_enabled.get(user_id, True) and bool(email)
+        out[business_id].append(_Recipient(user_id, by_email))
     return out
 
 
@@ -705,58 +913,89 @@ def _enqueue_many(delivery_ids: list[int]) -> bool:
     return True
 
 
-def _claim_chunk(
-    specs: list[ReminderSpec], recipients: Mapping[object, list[tuple[User, bool]]]
-) -> int:
-    """Claim one chunk's reminders in one transaction with a constant number of queries:
-    read the claims already made, bulk-insert the new delivery rows (the unique constraint
-    still decides) and their in-app notifications, enqueue the e-mails after commit.
+_CLAIM_COLUMNS = (
+    "engagement_id",
+    "review_id",
+    "due_date",
+    "kind",
+    "recipient_id",
+    "channel",
+    "status",
+    "sent_at",
+    "subject",
+    "body",
+)
 
-    A conflict (a concurrent sweep claimed some of them first) rolls the bulk insert back and
-    claims the chunk one by one, each claim in its own transaction: nothing is claimed twice.
+
+def _claim_chunk(
+    dues: list[_Due], recipients: Mapping[UUID, list[_Recipient]], links: _Links
+) -> int:
+    """Claim one chunk's reminders in one transaction with a constant number of queries.
+
+    First the claims already made are read, and only the reminders someone still lacks get a
+    text (a sweep with nothing new builds none). Then the delivery rows are inserted; the
+    unique constraint decides (ON CONFLICT DO NOTHING): a row a concurrent sweep claimed first
+    is skipped, and only the rows this sweep inserted get their in-app notification and have
+    their e-mail enqueued after commit.
     """
     already = set(
         ReminderDelivery.objects.filter(
-            engagement_id__in={s.engagement.pk for s in specs},
-            kind__in={s.kind for s in specs},
-        ).values_list("engagement_id", "due_date", "kind", "recipient_id")
+            engagement_id__in={d.engagement_id for d in dues},
+            due_date__in={d.due_date for d in dues},
+            kind__in={d.kind for d in dues},
+        )
+        .order_by()
+        .values_list("engagement_id", "due_date", "kind", "recipient_id")
     )
     todo = [
-        (spec, user, email_enabled)
-        for spec in specs
-        for user, email_enabled in recipients.get(spec.engagement.business_id, [])
-        if (spec.engagement.pk, spec.due_date, spec.kind, user.pk) not in already
+        (due, recipient)
+        for due in dues
+        for recipient in recipients.get(due.business_id, [])
+        if (due.engagement_id, due.due_date, due.kind, recipient.user_id) not in already
     ]
     if not todo:
         return 0
+    specs = _reminder_specs({due for due, _ in todo}, links)
     now = timezone.now()
-    deliveries = []
-    for spec, user, email_enabled in todo:
-        by_email = email_enabled and bool(user.email)
-        deliveries.append(_delivery_new(spec=spec, recipient=user, by_email=by_email, now=now))
-    try:
-        with transaction.atomic():
-            ReminderDelivery.objects.bulk_create(deliveries)
-            Notification.objects.bulk_create(
-                Notification(
-                    user=user,
-                    business_id=spec.engagement.business_id,
-                    delivery=delivery,
-                    text=spec.text[:300],
-                    url=spec.url,
-                )
-                for (spec, user, _), delivery in zip(todo, deliveries, strict=True)
-            )
-            emails = [d.pk for d in deliveries if d.channel == ReminderDelivery.Channel.EMAIL]
-            if emails:
-                transaction.on_commit(partial(_enqueue_many, emails), robust=True)
-    except IntegrityError:
-        return sum(
-            1
-            for spec, user, email_enabled in todo
-            if reminder_claim(spec=spec, recipient=user, email_enabled=email_enabled)
+    rows = []
+    for due, recipient in todo:
+        values = _delivery_values(
+            spec=specs[due], recipient_id=recipient.user_id, by_email=recipient.by_email, now=now
         )
-    return len(deliveries)
+        rows.append(tuple(values[c] for c in _CLAIM_COLUMNS))
+    with transaction.atomic():
+        inserted = _rows_insert(
+            ReminderDelivery,
+            _CLAIM_COLUMNS,
+            rows,
+            now=now,
+            returning=("id", "engagement_id", "due_date", "kind", "recipient_id"),
+            ignore_conflicts=True,
+        )
+        claimed = {
+            (engagement_id, _as_date(due_date), kind, recipient_id): pk
+            for pk, engagement_id, due_date, kind, recipient_id in inserted
+        }
+        notifications, emails = [], []
+        for due, recipient in todo:
+            pk = claimed.get((due.engagement_id, due.due_date, due.kind, recipient.user_id))
+            if pk is None:
+                continue  # a concurrent sweep claimed it first
+            spec = specs[due]
+            notifications.append(
+                (recipient.user_id, due.business_id, pk, spec.text[:300], spec.url)
+            )
+            if recipient.by_email:
+                emails.append(pk)
+        _rows_insert(
+            Notification,
+            ("user_id", "business_id", "delivery_id", "text", "url"),
+            notifications,
+            now=now,
+        )
+        if emails:
+            transaction.on_commit(partial(_enqueue_many, emails), robust=True)
+    return len(notifications)
 
 
 def reminders_send(*, now: dt.datetime) -> int:
@@ -764,11 +1003,12 @@ def reminders_send(*, now: dt.datetime) -> int:
 
     Works in chunks of SWEEP_BATCH_SIZE reminders, one transaction each; a chunk that fails is
     logged and reported and the others still go out."""
-    specs = _review_specs(now) + _notice_specs(now)
-    if not specs:
+    dues = _review_reminders_due(now) + _notice_reminders_due(now)
+    if not dues:
         return 0
-    recipients = _recipients(s.engagement.business_id for s in specs)
-    return _run_chunks("reminders_send", specs, lambda chunk: _claim_chunk(chunk, recipients))
+    recipients = _recipients(d.business_id for d in dues)
+    links = _Links()
+    return _run_chunks("reminders_send", dues, lambda chunk: _claim_chunk(chunk, recipients, links))
 
 
 def reminders_requeue(*, now: dt.datetime) -> int:
@@ -790,58 +1030,74 @@ def reminders_requeue(*, now: dt.datetime) -> int:
     return sum(1 for pk in ids if _enqueue_send(pk))
 
 
-def _flag_chunk(reviews: list[Review], reason: str, now: dt.datetime) -> int:
-    """Raise one chunk's overdue flags in one transaction (constant queries): bulk-insert the
-    flags with their history and the members' notifications. The one-open-flag constraint
-    still decides: on a conflict the chunk is raised one by one instead."""
-    flags = []
-    for review in reviews:
-        today = cadence.local_today(now, review.engagement.business.tzinfo)
-        if not cadence.is_overdue_for_attention(today, review.due_date):
-            continue
-        detail = f"Review due {review.due_date:%d %b %Y} is more than 30 days overdue."
-        flags.append(
-            ReplacementFlag(
-                engagement=review.engagement, review=review, reason=reason, detail=detail
-            )
-        )
-    if not flags:
-        return 0
-    members: dict[object, list[int]] = defaultdict(list)
+class _Overdue(NamedTuple):
+    review_id: int
+    engagement_id: int
+    business_id: UUID
+    due_date: dt.date
+
+
+def _flag_chunk(chunk: list[_Overdue], reason: ReplacementFlag.Reason, links: _Links) -> int:
+    """Raise one chunk's overdue flags in one transaction (constant queries): insert the flags
+    with their history and the members' notifications. The one-open-flag constraint still
+    decides (ON CONFLICT DO NOTHING): a flag a concurrent sweep raised first is skipped, with
+    no history and no notification."""
+    provider_names = dict(
+        Engagement.objects.filter(pk__in={o.engagement_id for o in chunk})
+        .order_by()
+        .values_list("pk", "provider__name")
+    )
+    members: dict[UUID, list[int]] = defaultdict(list)
     for business_id, user_id in (
-        Membership.objects.filter(business_id__in={f.engagement.business_id for f in flags})
+        Membership.objects.filter(business_id__in={o.business_id for o in chunk})
         .order_by("business_id", "user_id")
         .values_list("business_id", "user_id")
     ):
         members[business_id].append(user_id)
-    try:
-        with transaction.atomic():
-            ReplacementFlag.objects.bulk_create(flags)
-            ReplacementFlag.history.bulk_history_create(flags)
-            Notification.objects.bulk_create(
-                Notification(
-                    user_id=uid,
-                    business_id=flag.engagement.business_id,
-                    text=f"{flag.engagement.provider.name}: {flag.get_reason_display()}",
-                    url=flag.get_absolute_url(),
-                )
-                for flag in flags
-                for uid in members[flag.engagement.business_id]
-            )
-    except IntegrityError:
-        return sum(
-            1
-            for f in flags
-            if flag_raise(engagement=f.engagement, reason=reason, review=f.review, detail=f.detail)
+    label = str(reason.label)
+    now = timezone.now()
+    rows = [
+        (
+            o.engagement_id,
+            o.review_id,
+            reason,
+            FLAG_DETAIL[reason].format(due=f"{o.due_date:%d %b %Y}"),
         )
-    return len(flags)
+        for o in chunk
+    ]
+    with transaction.atomic():
+        raised = _rows_insert(
+            ReplacementFlag,
+            ("engagement_id", "review_id", "reason", "detail"),
+            rows,
+            now=now,
+            returning=("id", "review_id"),
+            ignore_conflicts=True,
+        )
+        _history_insert(ReplacementFlag, [pk for pk, _ in raised], now=now)
+        by_review = {o.review_id: o for o in chunk}
+        notifications = [
+            (
+                user_id,
+                o.business_id,
+                f"{provider_names[o.engagement_id]}: {label}",
+                links("reviews:flag-detail", o.business_id, pk),
+            )
+            for pk, review_id in raised
+            for o in [by_review[review_id]]
+            for user_id in members[o.business_id]
+        ]
+        _rows_insert(
+            Notification, ("user_id", "business_id", "text", "url"), notifications, now=now
+        )
+    return len(raised)
 
 
 def overdue_flags_raise(*, now: dt.datetime) -> int:
     """Raise the attention flag for reviews more than 30 days overdue. Idempotent."""
     cutoff = now.date() - dt.timedelta(days=cadence.OVERDUE_ATTENTION_DAYS - 1)
     reason = ReplacementFlag.Reason.OVERDUE_ATTENTION
-    reviews = list(
+    rows = (
         Review.objects.filter(
             status=Review.Status.DUE,
             second_opinion=False,
@@ -856,27 +1112,57 @@ def overdue_flags_raise(*, now: dt.datetime) -> int:
                 )
             )
         )
-        .select_related("engagement__business", "engagement__provider")
         .order_by("engagement_id", "pk")
+        .values_list("pk", "engagement_id", "engagement__business_id", "due_date")
     )
+    today_in = _local_todays(now)
+    overdue = [
+        _Overdue(*row) for row in rows if cadence.is_overdue_for_attention(today_in(row[2]), row[3])
+    ]
+    links = _Links()
     return _run_chunks(
-        "overdue_flags_raise", reviews, lambda chunk: _flag_chunk(chunk, reason, now)
+        "overdue_flags_raise", overdue, lambda chunk: _flag_chunk(chunk, reason, links)
     )
 
 
-def _schedule_chunk(engagements: list[Engagement]) -> int:
+class _Plannable(NamedTuple):
+    """An engagement that may need its next round, with its schedule (None: the defaults)."""
+
+    pk: int
+    kind: str
+    start_date: dt.date
+    end_date: dt.date | None
+    close_interval_months: int | None
+    relaxed_interval_months: int | None
+    close_count: int | None
+
+    def cadence_settings(self) -> cadence.CadenceSettings:
+        close, relaxed, count = (
+            self.close_interval_months,
+            self.relaxed_interval_months,
+            self.close_count,
+        )
+        if close is None or relaxed is None or count is None:  # no schedule row
+            return cadence.CadenceSettings()
+        return cadence.CadenceSettings(
+            close_interval_months=close, relaxed_interval_months=relaxed, close_count=count
+        )
+
+
+def _schedule_chunk(engagements: list[_Plannable]) -> int:
     """Create the next round of each engagement of one chunk in one transaction, with a
     constant number of queries: their primary rounds (one query), their completed rounds
-    (two), one bulk insert and one history insert.
+    (two), the insert and its history.
 
-    The unique constraints still decide: if a concurrent sweep (or a completed review) got
-    there first, the bulk insert rolls back and the chunk is scheduled one by one, each with
-    `review_next_create` in its own transaction."""
+    The unique constraints still decide (ON CONFLICT DO NOTHING): a round a concurrent sweep
+    (or a completed review) created first is skipped, and gets no second history row."""
     ids = [e.pk for e in engagements]
     primaries: dict[int, list[tuple[dt.date, int]]] = defaultdict(list)
-    for engagement_id, due, offset in Review.objects.filter(
-        engagement_id__in=ids, second_opinion=False
-    ).values_list("engagement_id", "due_date", "offset_months"):
+    for engagement_id, due, offset in (
+        Review.objects.filter(engagement_id__in=ids, second_opinion=False)
+        .order_by()
+        .values_list("engagement_id", "due_date", "offset_months")
+    ):
         primaries[engagement_id].append((due, offset))
     recurring = [
         e.pk for e in engagements if e.kind != Engagement.Kind.ONE_OFF and primaries.get(e.pk)
@@ -887,7 +1173,7 @@ def _schedule_chunk(engagements: list[Engagement]) -> int:
         try:
             nxt = _plan_next_due(
                 engagement,
-                cadence_settings_for(engagement),
+                engagement.cadence_settings(),
                 primaries.get(engagement.pk, []),
                 rounds.get(engagement.pk, []),
             )
@@ -896,23 +1182,21 @@ def _schedule_chunk(engagements: list[Engagement]) -> int:
             logger.exception("sweep: could not schedule the next review of %s", engagement.pk)
             continue
         if nxt is not None:
-            new.append(
-                Review(
-                    engagement=engagement,
-                    due_date=nxt[0],
-                    offset_months=nxt[1],
-                    second_opinion=False,
-                )
-            )
+            new.append((engagement.pk, nxt[0], nxt[1], False))
     if not new:
         return 0
-    try:
-        with transaction.atomic():
-            Review.objects.bulk_create(new)
-            Review.history.bulk_history_create(new)
-    except IntegrityError:
-        return sum(review_next_create(engagement=r.engagement) is not None for r in new)
-    return len(new)
+    now = timezone.now()
+    with transaction.atomic():
+        created = _rows_insert(
+            Review,
+            ("engagement_id", "due_date", "offset_months", "second_opinion"),
+            new,
+            now=now,
+            returning=("id",),
+            ignore_conflicts=True,
+        )
+        _history_insert(Review, [pk for (pk,) in created], now=now)
+    return len(created)
 
 
 def reviews_schedule(*, now: dt.datetime) -> int:
@@ -922,13 +1206,22 @@ def reviews_schedule(*, now: dt.datetime) -> int:
         engagement=OuterRef("pk"), second_opinion=False, status=Review.Status.DUE
     )
     one_off_done = Review.objects.filter(engagement=OuterRef("pk"), second_opinion=False)
-    engagements = list(
-        Engagement.objects.active()
+    engagements = [
+        _Plannable(*row)
+        for row in Engagement.objects.active()
         .exclude(Exists(open_round))
         .exclude(Q(kind=Engagement.Kind.ONE_OFF) & Exists(one_off_done))
-        .select_related("review_schedule")
         .order_by("pk")
-    )
+        .values_list(
+            "pk",
+            "kind",
+            "start_date",
+            "end_date",
+            "review_schedule__quarterly_interval_months",
+            "review_schedule__annual_interval_months",
+            "review_schedule__quarterly_count",
+        )
+    ]
     return _run_chunks("reviews_schedule", engagements, _schedule_chunk)
 
 

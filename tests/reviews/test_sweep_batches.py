@@ -129,11 +129,12 @@ def test_a_base_exception_is_not_swallowed(monkeypatch, owner):
 
 
 @pytest.mark.django_db
-def test_a_concurrent_claim_inside_a_chunk_falls_back_to_one_by_one(
+def test_a_concurrent_claim_inside_a_chunk_is_skipped_and_nothing_is_claimed_twice(
     monkeypatch, owner, django_capture_on_commit_callbacks, eager_celery
 ):
-    """Another sweep claims one reminder between this chunk's read and its bulk insert: the
-    bulk insert hits the unique constraint, rolls back, and the chunk is claimed one by one."""
+    """Another sweep claims one reminder between this chunk's read and its insert: the insert
+    skips that row (the unique constraint decides), and this sweep adds no notification and
+    sends no e-mail for it."""
     _engagements(owner.business, 3)
     services.sweep_run(now=dt.datetime(2025, 1, 2, 9, tzinfo=dt.UTC))  # rounds only
     real_absolute = services._absolute  # called while the chunk is prepared, before it inserts
@@ -142,16 +143,14 @@ def test_a_concurrent_claim_inside_a_chunk_falls_back_to_one_by_one(
     def racing_absolute(url):
         if not raced:
             raced.append(None)  # the other sweep's own call comes back here
-            first = ReminderDelivery(
-                engagement=Review.objects.order_by("pk").first().engagement,
-                due_date=Review.objects.order_by("pk").first().due_date,
-                kind="review_overdue",
-            )
+            review = Review.objects.select_related("engagement__business").order_by("pk").first()
             spec = services.ReminderSpec(
-                engagement=first.engagement,
-                review=Review.objects.order_by("pk").first(),
-                due_date=first.due_date,
-                kind=first.kind,
+                engagement_id=review.engagement_id,
+                business_id=review.engagement.business_id,
+                business_name=review.engagement.business.name,
+                review_id=review.pk,
+                due_date=review.due_date,
+                kind="review_overdue",
                 text="claimed by the other sweep",
                 url="/",
             )
@@ -201,8 +200,8 @@ def test_notice_reminders_are_narrowed_in_sql_to_the_window(owner):
     engagement_for(owner.business, renewal=dt.date(2025, 9, 20), notice_days=30)  # far off
     long_notice = engagement_for(owner.business, renewal=dt.date(2025, 8, 28), notice_days=90)
     engagement_for(owner.business, renewal=dt.date(2025, 6, 20), notice_days=90)  # passed
-    specs = services._notice_specs(NOW)
-    assert {s.engagement.pk for s in specs} == {inside.pk, long_notice.pk}
+    due = services._notice_reminders_due(NOW)
+    assert {d.engagement_id for d in due} == {inside.pk, long_notice.pk}
     window = services._notice_window(NOW)
     from providers.models import Engagement
 
