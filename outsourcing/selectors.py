@@ -433,11 +433,49 @@ _DASHBOARD_GROUPS = f"""
     FROM {_TASKS} WHERE business_id = %s
     GROUP BY status, override_call, suggested_call"""  # noqa: S608 — no user input in the text
 # What the ranked list shows and decides (the other columns stay deferred: no datetimes).
-_RANKED_COLUMNS = (
-    "id, business_id, name, status, override_call, override_reason, hours_per_month, "
-    "owner_skill, customer_contact, compliance_risk, primary_focus, provider_monthly_cost, "
-    "suggested_call, opportunity_cost, net_benefit"
+_RANKED_FIELDS = (
+    "id",
+    "name",
+    "status",
+    "override_call",
+    "override_reason",
+    "hours_per_month",
+    "owner_skill",
+    "customer_contact",
+    "compliance_risk",
+    "primary_focus",
+    "provider_monthly_cost",
+    "suggested_call",
+    "opportunity_cost",
+    "net_benefit",
 )
+_RANKED_COLUMNS = ", ".join(_RANKED_FIELDS)  # the field names are the column names
+# Decimal columns and their steps: SQLite returns them as int or float.
+_RANKED_DECIMALS = {
+    "hours_per_month": Decimal("0.1"),
+    "provider_monthly_cost": scoring.CENT,
+    "opportunity_cost": scoring.CENT,
+    "net_benefit": scoring.CENT,
+}
+
+
+def _ranked_task(values: tuple[Any, ...], business: Business) -> OwnerTask:
+    """An OwnerTask from one row of _DASHBOARD_RANKED (the other fields deferred), with what
+    Django's converters would do for these columns, and its business attached."""
+    fields = dict(zip(_RANKED_FIELDS, values, strict=True))
+    for name, step in _RANKED_DECIMALS.items():
+        value = fields[name]
+        if value is not None and not isinstance(value, Decimal):
+            fields[name] = Decimal(str(value)).quantize(step)
+    fields["primary_focus"] = bool(fields["primary_focus"])
+    fields["business_id"] = business.pk
+    # from_db wants the loaded fields in the model's field order.
+    names = [f.attname for f in OwnerTask._meta.concrete_fields if f.attname in fields]
+    task = OwnerTask.from_db(connection.alias, names, [fields[name] for name in names])
+    task.business = business
+    return task
+
+
 _DASHBOARD_RANKED = f"""
     SELECT {_RANKED_COLUMNS} FROM {_TASKS} WHERE business_id = %s AND {_NOT_SETTLED}
     ORDER BY
@@ -470,10 +508,11 @@ def dashboard_get(*, business: Business) -> Dashboard:
             totals.add(dict(zip((*GROUP_FIELDS, *GROUP_SUMS), group, strict=True)))
         cursor.execute(_DASHBOARD_SETTLED, [business_id, *settled, DASHBOARD_TOP])
         settled_shown = [(name, status) for name, status in cursor.fetchall()]
-    ranked = OwnerTask.objects.raw(
-        _DASHBOARD_RANKED,
-        [business_id, *settled, outsource, outsource, consider, consider, DASHBOARD_TOP],
-    )
+        cursor.execute(
+            _DASHBOARD_RANKED,
+            [business_id, *settled, outsource, outsource, consider, consider, DASHBOARD_TOP],
+        )
+        ranked = [_ranked_task(values, business) for values in cursor.fetchall()]
     shown = [task_row(task, business) for task in ranked]
     return Dashboard(
         summary=totals.summary(),

@@ -189,7 +189,7 @@ def test_the_demo_seed_stores_right_figures():
 def test_the_benchmark_seed_stores_right_figures():
     from bench import seed
 
-    seed._tasks(random.Random(3), BusinessFactory(hourly_value=D("75.50")), 40)  # noqa: S311
+    seed._tasks(random.Random(3), BusinessFactory(hourly_value=D("75.50")), 40)
     for task in OwnerTask.objects.all():
         assert_scored(task)
 
@@ -282,9 +282,7 @@ def reference_sort(rows, sort: str):
     call=st.sampled_from(["", "outsource", "consider", "keep"]),
     category=st.sampled_from(["", "it"]),
 )
-def test_inventory_filters_and_sorts_like_deciding_every_task(
-    specs, hourly, sort, call, category
-):
+def test_inventory_filters_and_sorts_like_deciding_every_task(specs, hourly, sort, call, category):
     business = BusinessFactory(hourly_value=hourly)
     build(business, specs)
     rows = [
