@@ -1,8 +1,8 @@
 """Reads for coaches: the portfolio across client businesses, and a business's people.
 
 The portfolio sits on top of the other apps and reads them only through their selectors;
-every figure is fetched for all clients at once, so its query count does not grow with
-the number of clients.
+each figure is read for many clients in one query (never one query per client), so its query
+count does not grow with the number of clients.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
 from uuid import UUID
 
 from django.http import HttpRequest
-from django.urls import Resolver404, resolve, reverse
+from django.urls import NoReverseMatch, Resolver404, get_script_prefix, resolve, reverse
 
 from .coach_services import COACHES_GROUP
 from .models import Business, Membership
@@ -19,12 +19,57 @@ ROLE_LABELS = dict(Membership.Role.choices)
 
 _URL_SENTINEL = UUID(int=0)
 
+# The header's links: the same on every page, so each is reversed once per process (and
+# script prefix), not on every page (about 20 reverse() calls a page otherwise).
+HEADER_URLS = {
+    "home": "outsourcing:home",
+    "portfolio": "coach:portfolio",
+    "notifications": "reviews:notification-list",
+    "account": "outsourcing:account-settings",
+    "password_change": "password_change",
+    "business_create": "outsourcing:business-create",
+    "logout": "logout",
+}
+# The current business's links (name → URL name taking business_id).
+BUSINESS_URLS = {
+    "dashboard": "outsourcing:dashboard",
+    "tasks": "outsourcing:task-list",
+    "jobs": "providers:job-list",
+    "providers": "providers:provider-list",
+    "engagements": "providers:engagement-list",
+    "reviews": "reviews:review-list",
+    "settings": "outsourcing:business-settings",
+    "people": "coach:people",
+    "activity": "coach:activity",
+    "export": "outsourcing:business-export",
+    "delete": "outsourcing:business-delete",
+}
+
+
+@functools.cache
+def _url_template(name: str, business: bool, script_prefix: str) -> str:
+    """reverse(name), with the sentinel business id when `business`; "" when there is no such
+    URL (as `{% url ... as var %}` gives), so a page never fails for a missing link."""
+    try:
+        return reverse(name, kwargs={"business_id": _URL_SENTINEL} if business else None)
+    except NoReverseMatch:
+        return ""
+
 
 def business_url_maker(name: str) -> Callable[[UUID], str]:
-    """reverse(name, business_id=pk) for many pks at the cost of one reverse()."""
-    template = reverse(name, kwargs={"business_id": _URL_SENTINEL})
+    """reverse(name, business_id=pk) for many pks, by substitution into one reversed URL."""
+    template = _url_template(name, True, get_script_prefix())
     sentinel = str(_URL_SENTINEL)
     return lambda pk: template.replace(sentinel, str(pk))
+
+
+def header_urls(current: Business | None) -> dict[str, str]:
+    prefix = get_script_prefix()
+    urls = {key: _url_template(name, False, prefix) for key, name in HEADER_URLS.items()}
+    if current is not None:
+        for key, name in BUSINESS_URLS.items():
+            urls[key] = business_url_maker(name)(current.pk)
+    return urls
 
 
 @dataclass(frozen=True)
@@ -89,11 +134,11 @@ def navigation(request: HttpRequest) -> dict[str, object]:
         return {}
     current = getattr(request, "business", None)
 
-    @cache
+    @functools.cache
     def switcher() -> Switcher:
         return business_switcher(request, current, user_memberships(request))
 
-    @cache
+    @functools.cache
     def is_coach() -> bool:
         memberships = user_memberships(request)
         if memberships:
@@ -104,6 +149,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "current_business": current,
         "current_membership": getattr(request, "membership", None),
+        "header_urls": header_urls(current),
         "business_switcher": switcher,
         "user_is_coach": is_coach,
     }

@@ -1,0 +1,84 @@
+"""The header every signed-in page shows: its links (reversed once per process, not per page),
+the business switcher, and what it costs in queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from outsourcing import context_processors
+from outsourcing.models import Membership
+from tests.conftest import make_member
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_header_link_of_a_business_page_is_its_reversed_url(client, owner):
+    client.force_login(owner.user)
+    b = owner.business.pk
+    body = client.get(reverse("outsourcing:business-settings", args=[b])).content.decode()
+    for name in (
+        "outsourcing:dashboard",
+        "outsourcing:task-list",
+        "providers:job-list",
+        "providers:provider-list",
+        "providers:engagement-list",
+        "reviews:review-list",
+        "outsourcing:business-settings",
+        "coach:people",
+        "coach:activity",
+        "outsourcing:business-export",
+        "outsourcing:business-delete",
+    ):
+        assert f'href="{reverse(name, args=[b])}"' in body, name
+    for name in (
+        "outsourcing:home",
+        "reviews:notification-list",
+        "password_change",
+        "outsourcing:business-create",
+    ):
+        assert f'href="{reverse(name)}"' in body, name
+    assert f'action="{reverse("logout")}"' in body
+    # the current section is marked
+    assert f'class="nav-link" href="{reverse("outsourcing:task-list", args=[b])}"' in body
+    tasks = client.get(reverse("outsourcing:task-list", args=[b])).content.decode()
+    assert (
+        f'active" aria-current="page" href="{reverse("outsourcing:task-list", args=[b])}"' in tasks
+    )
+
+
+def test_a_page_outside_any_business_has_no_business_links(client, owner):
+    client.force_login(owner.user)
+    body = client.get(reverse("reviews:notification-list")).content.decode()
+    assert reverse("outsourcing:business-delete", args=[owner.business.pk]) not in body
+    assert f'href="{reverse("password_change")}"' in body
+
+
+def test_a_view_only_coach_sees_no_owner_links(client, owner, viewer):
+    client.force_login(viewer.user)
+    body = client.get(reverse("coach:people", args=[owner.business.pk])).content.decode()
+    assert reverse("outsourcing:business-delete", args=[owner.business.pk]) not in body
+    assert reverse("outsourcing:business-export", args=[owner.business.pk]) not in body
+    assert f'href="{reverse("coach:portfolio")}"' in body  # a coach: the portfolio link
+
+
+def test_a_missing_url_name_gives_an_empty_link_not_an_error():
+    assert context_processors._url_template("no-such:url", False, "/") == ""
+    assert context_processors._url_template("no-such:url", True, "/") == ""
+
+
+def test_business_urls_are_substituted_for_any_business(owner):
+    other = make_member(role=Membership.Role.OWNER).business
+    people = context_processors.business_url_maker("coach:people")
+    assert people(owner.business.pk) == reverse("coach:people", args=[owner.business.pk])
+    assert people(other.pk) == reverse("coach:people", args=[other.pk])
+
+
+def test_the_header_costs_the_same_queries_for_one_business_or_many(client, count_queries):
+    coach = make_member(role=Membership.Role.COACH)
+    client.force_login(coach.user)
+    url = reverse("reviews:notification-list")
+    one = count_queries(lambda: client.get(url))
+    for _ in range(20):
+        make_member(user=coach.user, role=Membership.Role.COACH)
+    assert count_queries(lambda: client.get(url)) == one
