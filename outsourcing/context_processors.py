@@ -125,7 +125,7 @@ def business_switcher(
 
 
 def navigation(request: HttpRequest) -> dict[str, object]:
-    """The header's business switcher and the current business (set by the tenancy helpers).
+    """The header's links, business switcher and current business (set by the tenancy helpers).
 
     Everything is worked out only if the page renders it; the memberships are one query per
     request, shared with the portfolio (`tenancy.user_memberships`)."""
@@ -133,6 +133,10 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     if user is None or not user.is_authenticated:
         return {}
     current = getattr(request, "business", None)
+
+    @functools.cache
+    def urls() -> dict[str, str]:
+        return header_urls(current)
 
     @functools.cache
     def switcher() -> Switcher:
@@ -149,7 +153,7 @@ def navigation(request: HttpRequest) -> dict[str, object]:
     return {
         "current_business": current,
         "current_membership": getattr(request, "membership", None),
-        "header_urls": header_urls(current),
+        "header_urls": urls,
         "business_switcher": switcher,
         "user_is_coach": is_coach,
     }
