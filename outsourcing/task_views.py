@@ -158,6 +158,62 @@ def _inventory_row(
     )
 
 
+# The inventory's sortable columns: (column, header, the sort a first click asks for, class).
+SORT_COLUMNS = (
+    ("name", "Task", "name", ""),
+    ("hours", "Hours / month", "-hours", "num"),
+    ("cost", "Opportunity cost", "-cost", "num"),
+    ("call", "Call", "call", "d-none d-md-table-cell"),
+)
+
+
+def sort_headers(query: QueryDict, sort: str) -> dict[str, SafeString]:
+    """Each sortable column's <th>: a link that sorts by it (again: the other way), keeping the
+    filters and dropping the page, as `{% querystring sort=... page=None %}` would."""
+    headers = {}
+    for column, label, first, css in SORT_COLUMNS:
+        desc = "-" + column
+        target = desc if sort == column else column if sort == desc else first
+        params = query.copy()
+        params["sort"] = target
+        params.pop("page", None)
+        aria, arrow = (
+            ("ascending", ' <span aria-hidden="true">&#9650;</span>')
+            if sort == column
+            else ("descending", ' <span aria-hidden="true">&#9660;</span>')
+            if sort == desc
+            else ("none", "")
+        )
+        headers[column] = mark_safe(  # noqa: S308 — the only variable parts are escaped
+            f'<th scope="col" class="{css}" aria-sort="{aria}"><a class="sort-link" '
+            f'href="{esc("?" + params.urlencode())}">{esc(label)}{arrow}</a></th>'
+        )
+    return headers
+
+
+def filter_selects(form: TaskFilterForm) -> list[dict[str, str]]:
+    """The filter form's drop-downs with their options as HTML (the chosen one selected)."""
+    selects = []
+    for field in form:
+        if field.name == "q":
+            continue
+        current = str(field.value())
+        options = "".join(
+            f'<option value="{esc(value)}"{" selected" if current == str(value) else ""}>'
+            f"{esc(label)}</option>"
+            for value, label in field.field.choices  # type: ignore[attr-defined]
+        )
+        selects.append(
+            {
+                "name": field.html_name,
+                "id": field.id_for_label,
+                "label": str(field.label),
+                "options": mark_safe(options),  # noqa: S308 — escaped above
+            }
+        )
+    return selects
+
+
 def dashboard_html(dashboard: selectors.Dashboard, business: Business) -> dict[str, SafeString]:
     """The ranked list's items, the matrix's marks and the matrix table's rows, as HTML."""
     url = task_url_maker(business)
@@ -228,6 +284,8 @@ def task_list_view(request: AuthedRequest, business_id: UUID) -> HttpResponse:
             "page": page,
             "rows_html": rows,
             "filter_form": filter_form,
+            "filter_selects": filter_selects(filter_form),
+            "sort_th": sort_headers(request.GET, filters.get("sort") or "name"),
             "sort": filters.get("sort") or "name",
             "filtered": any(v for k, v in filters.items() if k != "sort"),
             "has_tasks": page.paginator.count > 0
