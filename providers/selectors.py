@@ -354,7 +354,9 @@ def _rank(
     """The candidates' figures, best first, from four queries of plain values (no model
     instances) whatever the number of candidates, duties or references: the duties with
     every candidate's coverage (a duty nobody covers yet comes once, with NULLs), the
-    requirements, the checks, and the answered references with their per-duty ratings."""
+    requirements, the checks, and the answered references with their per-duty ratings.
+    Checks and references are read by candidate id (their foreign-key indexes), not through
+    a join on the job: PostgreSQL then plans an index scan whatever its statistics say."""
     if not candidates:
         return []
     keys = {key for key, _, _ in candidates}
@@ -383,24 +385,21 @@ def _rank(
     ]
     checks: dict[int, dict[int, str]] = {key: {} for key in keys}
     for candidate_id, expertise_id, result in (
-        ExpertiseCheck.objects.filter(candidate__job=job)
+        ExpertiseCheck.objects.filter(candidate_id__in=keys)
         .order_by()
         .values_list("candidate_id", "expertise_id", "result")
     ):
-        if candidate_id in checks:
-            checks[candidate_id][expertise_id] = result
+        checks[candidate_id][expertise_id] = result
     answered: dict[int, dict[int, tuple[bool | None, list[tuple[int, int]]]]] = {
         key: {} for key in keys
     }
     for candidate_id, ref_id, would_hire_again, duty_id, rating in (
-        ReferenceCheck.objects.filter(candidate__job=job, status=ReferenceCheck.Status.ANSWERED)
+        ReferenceCheck.objects.filter(candidate_id__in=keys, status=ReferenceCheck.Status.ANSWERED)
         .order_by()
         .values_list(
             "candidate_id", "pk", "would_hire_again", "feedback__duty_id", "feedback__rating"
         )
     ):
-        if candidate_id not in answered:
-            continue
         _, feedback = answered[candidate_id].setdefault(ref_id, (would_hire_again, []))
         if duty_id is not None:
             feedback.append((duty_id, rating))
