@@ -170,6 +170,8 @@ def task_page(
     tasks = task_list(
         business=business, category=category, status=status, call=call, q=q, sort=sort
     )
+    # A row shows neither the notes nor the energy nor the dates: they stay in the database.
+    tasks = tasks.defer("notes", "energy", "created_at", "updated_at")
     sliced = Paginator(tasks, per_page).get_page(page)
     rows = [task_row(task, business) for task in sliced.object_list]
     # The page keeps its paginator (count, page links) and carries the decided rows.

@@ -214,6 +214,42 @@ def filter_selects(form: TaskFilterForm) -> list[dict[str, str]]:
     return selects
 
 
+def matrix_frame(matrix: selectors.Matrix) -> dict[str, str]:
+    """The matrix's axes and guides as ready numbers (the template did this sum by sum with
+    the add filter), and its tick labels as HTML."""
+    right = matrix.left + matrix.plot_width
+    bottom = matrix.top + matrix.plot_height
+    y_ticks = "".join(
+        f'<text x="{matrix.left - 8}" y="{y}" font-size="18" fill="#343a40" text-anchor="end" '
+        f'dominant-baseline="middle">{esc(money_tags.compact(value))}</text>\n'
+        for value, y in matrix.y_ticks
+    )
+    x_ticks = "".join(
+        f'<text x="{x}" y="{bottom + 24}" font-size="18" fill="#343a40" '
+        f'text-anchor="middle">{skill}</text>\n'
+        for skill, x in matrix.x_ticks
+    )
+    return {
+        "width": str(matrix.width),
+        "height": str(matrix.height),
+        "left": str(matrix.left),
+        "top": str(matrix.top),
+        "plot_width": str(matrix.plot_width),
+        "plot_height": str(matrix.plot_height),
+        "half_width": str(round(matrix.plot_width / 2)),
+        "half_height": str(round(matrix.plot_height / 2)),
+        "mid_x": str(matrix.mid_x),
+        "mid_y": str(matrix.mid_y),
+        "right": str(right),
+        "bottom": str(bottom),
+        "label_x": str(matrix.left + 8),
+        "label_y": str(matrix.top + 24),
+        "strengths_x": str(right - 8),
+        "axis_y": str(matrix.height - 8),
+        "ticks": mark_safe(y_ticks + x_ticks),  # noqa: S308 — numbers and escaped labels
+    }
+
+
 def dashboard_html(dashboard: selectors.Dashboard, business: Business) -> dict[str, SafeString]:
     """The ranked list's items, the matrix's marks and the matrix table's rows, as HTML."""
     url = task_url_maker(business)
@@ -228,6 +264,7 @@ def dashboard_html(dashboard: selectors.Dashboard, business: Business) -> dict[s
         "ranked_html": mark_safe("".join(ranked)),  # noqa: S308 — escaped piece by piece
         "marks_html": mark_safe("".join(marks)),  # noqa: S308
         "matrix_rows_html": mark_safe("".join(table)),  # noqa: S308
+        "frame": matrix_frame(dashboard.matrix),
     }
 
 
