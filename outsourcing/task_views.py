@@ -250,7 +250,7 @@ def matrix_frame(matrix: selectors.Matrix) -> dict[str, str]:
     }
 
 
-def dashboard_html(dashboard: selectors.Dashboard, business: Business) -> dict[str, SafeString]:
+def dashboard_html(dashboard: selectors.Dashboard, business: Business) -> dict[str, object]:
     """The ranked list's items, the matrix's marks and the matrix table's rows, as HTML."""
     url = task_url_maker(business)
     currency = business.currency
