@@ -110,13 +110,7 @@ def portfolio(
 
     coached = [m for m in memberships if m.role == Membership.Role.COACH]
     todays = local_todays((m.business_timezone for m in coached), now or timezone.now())
-    reviews = {}
-    if coached:
-        # A subquery (not the ids): the same rows, without a parameter per client.
-        scope = Business.objects.filter(
-            memberships__user=user, memberships__role=Membership.Role.COACH
-        )
-        reviews = portfolio_summary(businesses=scope, today=todays)
+    reviews = portfolio_summary(coach=user, today=todays) if coached else {}
     clients = []
     for m in coached:
         figures = reviews[m.business_id]

@@ -478,19 +478,25 @@ def _on_their_day(
 
 
 def portfolio_summary(
-    *, businesses: Iterable[Business], today: dt.date | Mapping[str, dt.date]
+    *,
+    today: dt.date | Mapping[str, dt.date],
+    businesses: Iterable[Business] = (),
+    coach: User | None = None,
 ) -> dict[UUID, BusinessReviewSummary]:
     """Per business: active engagements, reviews due in the next 30 days, overdue reviews, open
     flags, the next notice deadline (the earliest `renewal_date - notice_period_days` of an
     active engagement that is not past). Any business without any of them gets zeros.
 
-    `businesses` may be a QuerySet (a subquery, never loaded). `today` is one date for all, or
-    each business's own: a date per time zone name, for every zone of those businesses.
-    Three aggregate queries for any number of businesses and engagements."""
+    For `businesses`, or for every business `coach` coaches (read through a subquery: their
+    ids are never loaded). `today` is one date for all, or each business's own: a date per
+    time zone name, for every zone of those businesses. Three aggregate queries for any number
+    of businesses and engagements."""
     out: defaultdict[UUID, BusinessReviewSummary] = defaultdict(BusinessReviewSummary)
-    scope: QuerySet[Business] | list[UUID]
-    if isinstance(businesses, QuerySet):
-        scope = businesses
+    scope: QuerySet[Any, Any] | list[UUID]
+    if coach is not None:
+        scope = Membership.objects.filter(user=coach, role=Membership.Role.COACH).values(
+            "business_id"
+        )
     else:
         scope = [b.pk for b in businesses]
         if not scope:

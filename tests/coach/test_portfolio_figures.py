@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from outsourcing import coach_selectors
-from outsourcing.models import Business, Membership, OwnerTask
+from outsourcing.models import Membership, OwnerTask
 from outsourcing.tenancy import MembershipEntry
 from providers.models import Engagement
 from reviews import cadence
@@ -71,8 +71,14 @@ def test_notice_deadline_in_sql_equals_the_rule_in_python_on_mixed_data():
         second.pk: TODAY,
         third.pk: dt.date(2027, 1, 1),
     }
-    for businesses in (asked, Business.objects.filter(pk__in=ids)):
-        summary = portfolio_summary(businesses=businesses, today=TODAY)
+    coach = UserFactory()  # coaches the four; owns `other`, which is not a client
+    for business in asked:
+        MembershipFactory(business=business, user=coach, role=Membership.Role.COACH)
+    MembershipFactory(business=other, user=coach, role=Membership.Role.OWNER)
+    for summary in (
+        portfolio_summary(businesses=asked, today=TODAY),
+        portfolio_summary(coach=coach, today=TODAY),
+    ):
         assert {b.pk: summary[b.pk].next_notice_deadline for b in asked} == {
             b.pk: expected.get(b.pk) for b in asked
         }
