@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from outsourcing.models import OwnerTask
@@ -40,6 +42,7 @@ from .forms import (
     requirement_inputs,
 )
 from .models import Engagement, JobDescription, ReferenceCheck
+from .templatetags.providers_tags import money
 
 PAGE_SIZE = 25
 
@@ -315,11 +318,80 @@ def job_save_template_view(request: AuthedRequest, business_id: UUID, pk: int) -
     return redirect(template)
 
 
+# The compare table reaches the template as ready HTML, one fragment per candidate: through
+# the template engine its thirty-odd variables and filters per row cost more than the
+# page's own queries. Every value goes through `esc` (html.escape, as Django's escape does);
+# the markup is the one the template had, numbers print as they did there.
+def esc(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _compare_row(row: selectors.CompareRow, *, first: bool, can_hire: bool, currency: str) -> str:
+    f = row.fit
+    local = (
+        '<span class="badge text-bg-success" title="Local small business">'
+        "Local small business</span>"
+        if f.is_local_small_business
+        else ""
+    )
+    offer = esc(row.package_name) if row.package_name is not None else "quote"
+    notes = "".join(f" · {esc(n)}" for n in f.notes)
+    lacking = (
+        f'<div class="small text-danger">lacks {f.must_expertise_lacking} must</div>'
+        if f.must_expertise_lacking
+        else ""
+    )
+    score = f"{f.reference_score} / 5" if f.reference_score is not None else "—"
+    rehire = f", {f.would_hire_again} would rehire" if f.references_answered else ""
+    extras = (
+        '<div class="small text-body-secondary">'
+        f"incl. {esc(money(f.extra_costs, currency))} extras</div>"
+        if f.extra_costs
+        else ""
+    )
+    negative = "text-danger" if f.net_benefit is not None and f.net_benefit < 0 else ""
+    if row.is_hired:
+        action = '<span class="badge text-bg-success">Hired</span>'
+    elif can_hire:
+        style = "btn-primary" if first else "btn-outline-primary"
+        action = f'<a class="btn {style} btn-sm" href="{esc(row.hire_url)}">Hire</a>'
+    else:
+        action = ""
+    return (
+        '<tr data-testid="compare-row">\n'
+        f'    <td><span class="fw-semibold">{f.rank}.</span> '
+        f'<a href="{esc(row.url)}">{esc(row.provider_name)}</a>\n'
+        f"      {local}\n"
+        f'      <div class="small text-body-secondary">{offer}{notes}</div></td>\n'
+        f'    <td class="num"><strong>{f.must_covered_pct}%</strong>'
+        f'<div class="small text-body-secondary">{f.must_covered} of {f.must_total}</div></td>\n'
+        f'    <td class="num">{f.nice_covered} / {f.nice_total}</td>\n'
+        f'    <td class="num">{f.expertise_met} / {f.expertise_total}{lacking}</td>\n'
+        f'    <td class="num">{score}<div class="small text-body-secondary">'
+        f"{f.references_answered} answered{rehire}</div></td>\n"
+        f'    <td class="num">{esc(money(f.monthly_cost, currency))}{extras}</td>\n'
+        f'    <td class="num {negative}">{esc(money(f.net_benefit, currency))}</td>\n'
+        f"    <td>{action}</td>\n"
+        "  </tr>\n"
+    )
+
+
 @login_required
 def job_compare_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
     business = business_for(request, business_id)
     comparison = selectors.job_compare_get(business=business, pk=pk)
     rows = comparison.rows
+    currency = business.currency
+    can_hire = not any(r.is_hired for r in rows) and request.membership.can_edit  # type: ignore[attr-defined]
+    table = mark_safe(  # noqa: S308 — escaped piece by piece in _compare_row
+        "".join(
+            _compare_row(row, first=i == 0, can_hire=can_hire, currency=currency)
+            for i, row in enumerate(rows)
+        )
+    )
+    per_duty = "; ".join(
+        f"{esc(r.provider_name)} {esc(money(r.fit.cost_per_covered_duty, currency))}" for r in rows
+    )
     return render(
         request,
         "providers/job_compare.html",
@@ -327,9 +399,10 @@ def job_compare_view(request: AuthedRequest, business_id: UUID, pk: int) -> Http
             "business": business,
             "job": comparison.job,
             "rows": rows,
+            "rows_html": table,
+            "cost_per_duty_html": mark_safe(per_duty),  # noqa: S308 — escaped above
             "fit_rule": fit.FIT_RULE,
             "opportunity_cost": comparison.opportunity_cost,
-            "has_active": any(r.is_hired for r in rows),
         },
     )
 

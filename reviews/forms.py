@@ -30,7 +30,7 @@ class Radio(NamedTuple):
 
 class DutyRow(NamedTuple):
     """One duty of the review form: its rating field with its radios as plain values (the
-    template unpacks them in its loops: no attribute lookup per radio), and its comment."""
+    view writes them out as HTML, see reviews.views._duty_fieldset), and its comment."""
 
     duty: Duty
     rating: forms.BoundField
@@ -41,8 +41,8 @@ class DutyRow(NamedTuple):
 def _radios(field: forms.BoundField) -> list[Radio]:
     """What RadioSelect renders for each option (id, value, label, ticked), as plain values.
 
-    The review form writes its radios out in the template: a widget template per radio cost
-    more than the rest of the page. Same ids and the same rule for the tick (the value sent,
+    The review form writes its radios out itself: a widget template per radio cost more than
+    the rest of the page. Same ids and the same rule for the tick (the value sent,
     as a string), so a re-shown form keeps what was chosen.
     """
     value = field.value()

@@ -180,4 +180,38 @@ def test_compare_rows_link_to_each_candidate_and_its_hire_page(owner_client, own
     )
     page = owner_client.get(url).content.decode()
     assert page.count('/hire/">Hire</a>') == 3
+    assert f'<a class="btn btn-primary btn-sm" href="{rows[0].hire_url}">Hire</a>' in page
+    assert page.count('class="btn btn-outline-primary btn-sm"') == 2
     assert "4.0 / 5" in page and "485.50" in page
+    assert "2, 1 would rehire" not in page and "2 answered, 1 would rehire" in page
+    assert '<div class="small text-body-secondary">incl. 35.50' in page
+
+
+def test_compare_page_escapes_what_people_typed(owner_client, owner):
+    job = JobFactory(business=owner.business, title="Books <i>now</i>")
+    DutyFactory(job=job)
+    package = PackageFactory(
+        provider=ProviderFactory(name="<script>alert(1)</script> & Co"), name='Gold "plus" <b>'
+    )
+    CandidateFactory(job=job, provider=package.provider, package=package)
+    url = reverse("providers:job-compare", kwargs={"business_id": owner.business.pk, "pk": job.pk})
+    page = owner_client.get(url).content.decode()
+    assert "<script>alert" not in page and "<b>" not in page and "<i>now" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co</a>" in page
+    assert "Gold &quot;plus&quot; &lt;b&gt; · 1 must-have duties not covered</div>" in page
+    # the per-duty costs name the provider escaped too
+    assert "A cost per covered duty: &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co —.</p>" in page
+
+
+def test_a_view_only_coach_sees_no_hire_buttons(client, owner, job):
+    from outsourcing.models import Membership
+    from tests.conftest import make_member
+
+    coach = make_member(role=Membership.Role.COACH)
+    Membership.objects.create(user=coach.user, business=owner.business, role="coach", access="view")
+    Candidate.objects.filter(job=job).update(status=Candidate.Status.SHORTLISTED)
+    client.force_login(coach.user)
+    url = reverse("providers:job-compare", kwargs={"business_id": owner.business.pk, "pk": job.pk})
+    page = client.get(url).content.decode()
+    assert page.count('data-testid="compare-row"') == 4
+    assert "Hire</a>" not in page

@@ -172,3 +172,34 @@ def test_notes_and_decision_render_as_crispy_forms_did(owner, data):
     ours = section(html, '<div id="div_id_notes"', '<button type="submit"')
     ours = re.sub(r"\{#.*?#\}", "", ours)
     assert squeeze(ours) == squeeze(crispy.render({"form": form}))
+
+
+def test_duty_texts_and_comments_are_escaped(owner_client, owner):
+    review = due_review(
+        owner.business,
+        duties=(('Pay "bills" <now>', Importance.MUST), ("Tidy & file", Importance.NICE)),
+    )
+    first, second = review.engagement.job.duties.order_by("order", "pk")
+    Duty.objects.filter(pk=second.pk).update(success_measure="<b>zero</b> late fees")
+    data = {f"rating_{first.pk}": "5", f"comment_{first.pk}": '"quoted" <i>', "decision": "keep"}
+    page = owner_client.post(review.get_absolute_url(), data).content.decode()
+    assert "<now>" not in page and "<b>zero" not in page and '"quoted"' not in page
+    assert (
+        '<legend class="h6 mb-1">Pay &quot;bills&quot; &lt;now&gt; '
+        '<span class="badge text-bg-dark">must have</span></legend>'
+    ) in page
+    assert 'aria-label="Rating for Tidy &amp; file"' in page
+    assert "Success looks like: &lt;b&gt;zero&lt;/b&gt; late fees</p>" in page
+    assert 'value="&quot;quoted&quot; &lt;i&gt;" maxlength="1000">' in page
+    assert (
+        f'<fieldset class="card card-body mb-3 border-danger" data-testid="duty-{second.pk}">'
+    ) in page
+    assert f'<fieldset class="card card-body mb-3" data-testid="duty-{first.pk}">' in page
+    assert "Rate this duty from 1 to 5." in section(page, f"duty-{second.pk}", "</fieldset>")
+
+
+def test_a_job_without_duties_says_so(owner_client, owner):
+    review = due_review(owner.business, duties=())
+    page = owner_client.get(review.get_absolute_url()).content.decode()
+    assert "This job description has no duties to rate yet." in page
+    assert 'role="radiogroup"' not in page
