@@ -235,10 +235,20 @@ def _decimal(value: Decimal | float) -> Decimal:
 class _Totals:
     """Adds up the groups of one business into `summarise`'s figures."""
 
-    __slots__ = ("cost", "hours", "net", "quoted", "settled", "task_count", "tasks", "value")
+    __slots__ = (
+        "considered",
+        "cost",
+        "hours",
+        "net",
+        "quoted",
+        "settled",
+        "task_count",
+        "tasks",
+        "value",
+    )
 
     def __init__(self) -> None:
-        self.task_count = self.settled = self.tasks = self.quoted = 0
+        self.task_count = self.settled = self.tasks = self.quoted = self.considered = 0
         self.hours, self.value, self.cost, self.net = Decimal(0), Decimal(0), Decimal(0), Decimal(0)
 
     def add(self, group: dict[str, Any]) -> None:
@@ -246,13 +256,24 @@ class _Totals:
         if group["status"] in SETTLED_STATUSES:
             self.settled += group["n"]
             return
-        if (group["override_call"] or group["suggested_call"]) != OwnerTask.Call.OUTSOURCE:
+        call = group["override_call"] or group["suggested_call"]
+        if call == OwnerTask.Call.CONSIDER:
+            self.considered += group["n"]
+        if call != OwnerTask.Call.OUTSOURCE:
             return
         self.tasks += group["n"]
         self.quoted += group["quoted"]
         for name in ("hours", "value", "cost", "net"):
             if group[name] is not None:
                 setattr(self, name, getattr(self, name) + _decimal(group[name]))
+
+    def lowest_rank_shown(self) -> int:
+        """The lowest CALL_ORDER rank among the dashboard's top DASHBOARD_TOP active tasks."""
+        if self.tasks >= DASHBOARD_TOP:
+            return CALL_ORDER[OwnerTask.Call.OUTSOURCE]
+        if self.tasks + self.considered >= DASHBOARD_TOP:
+            return CALL_ORDER[OwnerTask.Call.CONSIDER]
+        return CALL_ORDER[OwnerTask.Call.KEEP]
 
     def summary(self) -> Summary:
         # Rounded to the stored columns' steps: SQLite adds decimals as floating point.
@@ -478,14 +499,20 @@ def _ranked_task(values: tuple[Any, ...], business: Business) -> OwnerTask:
     return task
 
 
+# CALL_RANK: 0 outsource, 1 consider, 2 keep (the call that counts).
+_CALL_RANK_SQL = """CASE
+    WHEN override_call = 'outsource' OR (override_call = '' AND suggested_call = 'outsource')
+        THEN 0
+    WHEN override_call = 'consider' OR (override_call = '' AND suggested_call = 'consider')
+        THEN 1
+    ELSE 2 END"""
+# The last parameter but one leaves out the calls ranked below the top's: when fifteen tasks
+# are called Outsource, only those are sorted.
 _DASHBOARD_RANKED = f"""
-    SELECT {_RANKED_COLUMNS} FROM {_TASKS} WHERE business_id = %s AND {_NOT_SETTLED}
-    ORDER BY
-        CASE WHEN override_call = %s OR (override_call = '' AND suggested_call = %s) THEN 0
-             WHEN override_call = %s OR (override_call = '' AND suggested_call = %s) THEN 1
-             ELSE 2 END,
-        COALESCE(net_benefit, opportunity_cost) DESC, opportunity_cost DESC,
-        LOWER(name), name, id
+    SELECT {_RANKED_COLUMNS} FROM {_TASKS}
+    WHERE business_id = %s AND {_NOT_SETTLED} AND {_CALL_RANK_SQL} <= %s
+    ORDER BY {_CALL_RANK_SQL}, COALESCE(net_benefit, opportunity_cost) DESC,
+        opportunity_cost DESC, LOWER(name), name, id
     LIMIT %s"""  # noqa: S608
 _DASHBOARD_SETTLED = f"""
     SELECT name, status FROM {_TASKS} WHERE business_id = %s AND NOT ({_NOT_SETTLED})
@@ -502,7 +529,6 @@ def dashboard_get(*, business: Business) -> Dashboard:
     are listed by name. Three queries, whatever the number of tasks."""
     business_id = OwnerTask._meta.get_field("business").get_db_prep_value(business.pk, connection)
     settled = [str(status) for status in SETTLED_STATUSES]
-    outsource, consider = OwnerTask.Call.OUTSOURCE.value, OwnerTask.Call.CONSIDER.value
     totals = _Totals()
     with connection.cursor() as cursor:
         cursor.execute(_DASHBOARD_GROUPS, [business_id])
@@ -511,8 +537,7 @@ def dashboard_get(*, business: Business) -> Dashboard:
         cursor.execute(_DASHBOARD_SETTLED, [business_id, *settled, DASHBOARD_TOP])
         settled_shown = [(name, status) for name, status in cursor.fetchall()]
         cursor.execute(
-            _DASHBOARD_RANKED,
-            [business_id, *settled, outsource, outsource, consider, consider, DASHBOARD_TOP],
+            _DASHBOARD_RANKED, [business_id, *settled, totals.lowest_rank_shown(), DASHBOARD_TOP]
         )
         ranked = [_ranked_task(values, business) for values in cursor.fetchall()]
     shown = [task_row(task, business) for task in ranked]

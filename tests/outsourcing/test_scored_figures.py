@@ -332,3 +332,32 @@ def test_portfolio_summary_queries_do_not_grow_with_businesses(django_assert_num
     with django_assert_num_queries(1):
         summaries = selectors.outsource_summary_for_businesses(many)
     assert all(s.tasks == 3 for s in summaries.values())
+
+
+@pytest.mark.parametrize(
+    ("outsource", "consider"),
+    [(selectors.DASHBOARD_TOP + 3, 4), (selectors.DASHBOARD_TOP - 5, 8), (3, 2)],
+)
+def test_dashboard_ranks_like_deciding_every_task_whatever_the_mix(owner, outsource, consider):
+    """The ranking leaves out the calls below the top's in SQL: the shown tasks, their order and
+    the count of the others are still those of deciding every task."""
+    b = owner.business
+    for n in range(outsource):  # 10 h x 120 = 1,200 against a cheaper provider: outsource
+        OwnerTaskFactory(business=b, name=f"Out {n:02d}", provider_monthly_cost=D(100 + 10 * n))
+    for n in range(consider):  # no quote yet: consider
+        OwnerTaskFactory(business=b, name=f"Quote {n:02d}", hours_per_month=D(n + 1))
+    for n in range(5):  # customer-facing: keep, one overridden to outsource
+        OwnerTaskFactory(
+            business=b,
+            name=f"Keep {n}",
+            customer_contact="direct",
+            override_call="outsource" if n == 0 else "",
+            override_reason="A call centre" if n == 0 else "",
+        )
+    rows = selectors.task_rows(business=b)
+    reference = sorted((r for r in rows if r.active), key=selectors._rank_key)
+    dashboard = selectors.dashboard_get(business=b)
+    top = reference[: selectors.DASHBOARD_TOP]
+    assert [r.task.pk for r in dashboard.ranked] == [r.task.pk for r in top]
+    assert dashboard.more == len(reference) - len(top)
+    assert dashboard.summary == selectors.summarise(rows)
