@@ -6,6 +6,7 @@ coach_services does the writing, coach_selectors and activity do the reading.
 
 from __future__ import annotations
 
+import html
 from uuid import UUID
 
 from django.contrib import messages
@@ -16,11 +17,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.dateformat import format as date_format
 from django.utils.http import urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from . import activity, coach_selectors, coach_services
 from .coach_forms import AccessForm, ClientBusinessForm, CoachInvitationForm, OwnerInvitationForm
+from .coach_selectors import PortfolioRow
 from .coach_services import CoachError, SentInvitation
 from .context_processors import business_url_maker
 from .models import Invitation, Membership
@@ -64,6 +67,50 @@ def _method_not_allowed(request: HttpRequest, *methods: str) -> HttpResponse | N
     return HttpResponseNotAllowed(methods)
 
 
+def _badge(count: int) -> str:
+    return f'<span class="badge text-bg-danger">{count}</span>' if count else "0"
+
+
+def _portfolio_row(row: PortfolioRow, dashboard: str, people: str, activity: str) -> str:
+    """One client's row of the portfolio table (coach/portfolio.html places them), built here
+    rather than by template nodes per cell; every text is escaped (html.escape, which Django's
+    escape uses too) and the counts are ints."""
+    attention = row.needs_attention
+    warning = ' class="table-warning"' if attention else ""
+    outsource = (
+        html.escape(
+            f"{format_hours(row.outsource_hours)} h · "
+            f"{format_money(row.outsource_value, row.business.currency)}"
+        )
+        if row.outsource_tasks
+        else '<span class="text-body-secondary">—</span>'
+    )
+    notice = (
+        html.escape(date_format(row.next_notice_deadline, "j M Y"))
+        if row.next_notice_deadline
+        else "—"
+    )
+    return (
+        f'<tr data-testid="portfolio-row"{warning}>'
+        f'<th scope="row"><a href="{html.escape(dashboard)}" class="fw-semibold">'
+        f"{html.escape(row.business.name)}</a>"
+        + (
+            ' <span class="badge text-bg-secondary ms-1">view only</span>'
+            if row.membership.access == Membership.Access.VIEW
+            else ""
+        )
+        + (' <span class="badge text-bg-warning ms-1">needs attention</span>' if attention else "")
+        + f'<div class="small"><a href="{html.escape(people)}">People</a> · '
+        f'<a href="{html.escape(activity)}">Activity</a></div></th>'
+        f'<td class="text-end text-nowrap">{outsource}</td>'
+        f'<td class="text-end">{int(row.active_engagements)}</td>'
+        f'<td class="text-end">{int(row.reviews_due_soon)}</td>'
+        f'<td class="text-end">{_badge(int(row.reviews_overdue))}</td>'
+        f'<td class="text-end">{_badge(int(row.open_flags))}</td>'
+        f'<td class="text-nowrap">{notice}</td></tr>'
+    )
+
+
 @login_required
 @require_GET
 def portfolio_view(request: AuthedRequest) -> HttpResponse:
@@ -78,39 +125,29 @@ def portfolio_view(request: AuthedRequest) -> HttpResponse:
         q=q,
         page=request.GET.get("page"),
     )
-    # Each row as the flat strings the table shows: its three links built by substitution from
-    # one reverse() per URL name, its figures formatted once (the template only places them).
+    # Each row's three links built by substitution from one reverse() per URL name.
     dashboard_url, people_url, activity_url = (
         business_url_maker(name)
         for name in ("outsourcing:dashboard", "coach:people", "coach:activity")
     )
-    lines = [
-        (
-            row.needs_attention,
-            dashboard_url(row.business.pk),
-            row.business.name,
-            row.membership.access == Membership.Access.VIEW,
-            people_url(row.business.pk),
-            activity_url(row.business.pk),
-            f"{format_hours(row.outsource_hours)} h · "
-            f"{format_money(row.outsource_value, row.business.currency)}"
-            if row.outsource_tasks
-            else "",
-            str(row.active_engagements),
-            str(row.reviews_due_soon),
-            str(row.reviews_overdue) if row.reviews_overdue else "",
-            str(row.open_flags) if row.open_flags else "",
-            date_format(row.next_notice_deadline, "j M Y") if row.next_notice_deadline else "",
+    rows_html = mark_safe(  # noqa: S308 — escaped piece by piece in _portfolio_row
+        "".join(
+            _portfolio_row(
+                row,
+                dashboard_url(row.business.pk),
+                people_url(row.business.pk),
+                activity_url(row.business.pk),
+            )
+            for row in portfolio.page.object_list
         )
-        for row in portfolio.page.object_list
-    ]
+    )
     return render(
         request,
         "coach/portfolio.html",
         {
             "portfolio": portfolio,
             "page": portfolio.page,
-            "lines": lines,
+            "rows_html": rows_html,
             "sort": portfolio.sort,
             "show": show,
             "q": q,

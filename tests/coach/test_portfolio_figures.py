@@ -193,3 +193,22 @@ def test_header_queries_do_not_grow_with_clients_inside_a_client(client, count_q
     assert count_queries(lambda: client.get(url)) == few
     body = client.get(url).content.decode()
     assert f'class="dropdown-item active" href="{business.get_absolute_url()}"' in body
+
+
+def test_each_row_is_escaped_and_shows_its_badges(client):
+    coach = UserFactory()
+    risky = BusinessFactory(name='<b>Tom & "Jerry\'s"</b>', hourly_value=Decimal("100"))
+    MembershipFactory(business=risky, user=coach, role=Membership.Role.COACH, access="view")
+    engagement = engagement_for(risky, renewal=dt.date.today() + dt.timedelta(days=400))
+    Review.objects.create(engagement=engagement, due_date=dt.date.today() - dt.timedelta(days=2))
+    client.force_login(coach)
+    body = client.get(URL).content.decode()
+    row = body.split('<tr data-testid="portfolio-row" class="table-warning">', 1)[1].split("</tr>")[
+        0
+    ]
+    assert "&lt;b&gt;Tom &amp; &quot;Jerry&#x27;s&quot;&lt;/b&gt;</a>" in row
+    assert "<b>" not in row
+    assert "view only" in row and "needs attention" in row
+    assert '<span class="badge text-bg-danger">1</span>' in row  # one overdue review
+    assert f'href="{reverse("coach:people", args=[risky.pk])}">People</a>' in row
+    assert '<span class="text-body-secondary">—</span>' in row  # nothing called Outsource
