@@ -233,3 +233,48 @@ def test_rows_insert_splits_big_inserts_and_returns_only_the_rows_inserted(owner
     )
     assert len(first) == 1 and again == []
     assert Review.objects.filter(engagement=engagement).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_bulk_step_refreshes_the_planner_statistics_on_postgresql(monkeypatch, owner):
+    _engagements(owner.business, 2)
+    monkeypatch.setattr(services, "ANALYZE_AFTER_ROWS", 2)
+    with CaptureQueriesContext(connection) as ctx:
+        services.sweep_run(now=NOW)
+    analyzed = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith("ANALYZE")]
+    if connection.vendor != "postgresql":
+        assert analyzed == []  # SQLite's planner does not need it
+        return
+    qn = connection.ops.quote_name
+    tables = [qn(m._meta.db_table) for m in (Review, ReplacementFlag, ReminderDelivery)]
+    assert analyzed == [f"ANALYZE {t}" for t in tables]
+    # an ordinary sweep (fewer rows than the threshold) leaves it to autovacuum
+    monkeypatch.setattr(services, "ANALYZE_AFTER_ROWS", 10_000)
+    _engagements(owner.business, 1)
+    with CaptureQueriesContext(connection) as ctx:
+        services.sweep_run(now=NOW)
+    assert not any(q["sql"].startswith("ANALYZE") for q in ctx.captured_queries)
+
+
+@pytest.mark.django_db
+def test_inserts_split_by_the_parameter_cap_write_every_row_once(monkeypatch, owner):
+    """SQLite caps a statement's parameters: the rows and history rows go in several
+    statements then (here forced on any database with a tiny cap), each written once."""
+    monkeypatch.setattr(connection.features, "max_query_params", 20)
+    _engagements(owner.business, 5)
+    report = services.sweep_run(now=NOW)
+    assert (report.reviews_created, report.flags_raised, report.reminders_claimed) == (5, 5, 10)
+    assert Review.history.count() == 5 and ReplacementFlag.history.count() == 5
+    assert sorted(Review.history.values_list("id", flat=True)) == sorted(
+        Review.objects.values_list("pk", flat=True)
+    )
+    assert Notification.objects.count() == 15  # 5 flags + 10 claims, one member
+    assert services.sweep_run(now=NOW).reminders_claimed == 0
+    # the history copy splits its list of ids the same way
+    Review.history.all().delete()
+    monkeypatch.setattr(connection.features, "max_query_params", 5)  # 2 ids a statement
+    pks = list(Review.objects.values_list("pk", flat=True))
+    with CaptureQueriesContext(connection) as ctx:
+        services._history_insert(Review, pks, now=timezone.now())
+    assert len(ctx.captured_queries) == 3
+    assert sorted(Review.history.values_list("id", flat=True)) == sorted(pks)
