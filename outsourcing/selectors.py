@@ -42,8 +42,6 @@ def call_is(call: str) -> Q:
     return Q(override_call=call) | Q(override_call="", suggested_call=call)
 
 
-ACTIVE = ~Q(status__in=SETTLED_STATUSES)
-
 # CALL_ORDER in SQL: outsource first, then consider, then keep.
 CALL_RANK = Case(
     When(call_is(OwnerTask.Call.OUTSOURCE), then=Value(0)),
