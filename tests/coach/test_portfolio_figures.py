@@ -110,6 +110,20 @@ def test_counts_use_each_business_own_today():
     # notice deadline 1 January: passed where it is the 2nd, ahead where it is 31 December
     assert summary[ahead.pk].next_notice_deadline is None
     assert summary[behind.pk].next_notice_deadline == dt.date(2026, 1, 1)
+    # two more zones where it is 1 January (a date shared by two zones): due today, not late
+    level = [BusinessFactory(timezone=zone) for zone in ("UTC", "Pacific/Tongatapu")]
+    for business in level:
+        due = engagement_for(business, renewal=dt.date(2026, 1, 1), notice_days=0)
+        Review.objects.create(engagement=due, due_date=dt.date(2026, 1, 1))
+    zones = ["Pacific/Kiritimati", "Pacific/Pago_Pago", "UTC", "Pacific/Tongatapu"]
+    summary = portfolio_summary(
+        businesses=[ahead, behind, *level], today=coach_selectors.local_todays(zones, now)
+    )
+    assert (summary[ahead.pk].overdue, summary[behind.pk].due_next_30) == (1, 1)
+    for business in level:
+        figures = summary[business.pk]
+        assert (figures.overdue, figures.due_next_30) == (0, 1)
+        assert figures.next_notice_deadline == dt.date(2026, 1, 1)
     memberships = [
         MembershipEntry(b.pk, b.name, b.timezone, Membership.Role.COACH, "edit")
         for b in sorted((ahead, behind), key=lambda b: b.name.lower())
