@@ -5,6 +5,9 @@ Guarantees that the rest of the project may rely on:
   once (conditional unique constraint), each reminder is claimed once (unique constraint on
   the delivery row, inserted BEFORE sending), each flag is raised once (one open flag per
   engagement and reason, and never twice for the same review and reason).
+- the sweep inserts each chunk's rows with ON CONFLICT DO NOTHING against those constraints:
+  a row a concurrent sweep wrote first is skipped, and only the rows this sweep inserted get
+  their history, notifications and e-mail.
 - e-mail is only enqueued after the claim committed (`transaction.on_commit(robust=True)`):
   a broker outage never fails a request or a sweep; the claim stays `claimed` and a later
   sweep enqueues it again. Sending moves the row from claimed/failed to `sending` with a
