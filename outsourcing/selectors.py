@@ -31,6 +31,7 @@ CALL_ORDER: dict[str, int] = {
 }
 # Tasks that no longer take the owner's time do not count towards what outsourcing would free.
 SETTLED_STATUSES = (OwnerTask.Status.OUTSOURCED, OwnerTask.Status.ELIMINATED)
+_TASKS = OwnerTask._meta.db_table  # for the reads written out in SQL below
 
 
 def figures(task: OwnerTask) -> scoring.TaskFigures:
@@ -274,33 +275,62 @@ class _Totals:
         return CALL_ORDER[OwnerTask.Call.KEEP]
 
     def summary(self) -> Summary:
-        # Rounded to the stored columns' steps: SQLite adds decimals as floating point.
-        return Summary(
-            tasks=self.tasks,
-            hours=self.hours.quantize(HOURS_STEP),
-            value=self.value.quantize(scoring.CENT),
-            cost=self.cost.quantize(scoring.CENT),
-            unquoted=self.tasks - self.quoted,
-            net=self.net.quantize(scoring.CENT),
-        )
+        return _summary(self.tasks, self.quoted, self.hours, self.value, self.cost, self.net)
+
+
+def _summary(
+    tasks: int,
+    quoted: int,
+    hours: Decimal | float | None,
+    value: Decimal | float | None,
+    cost: Decimal | float | None,
+    net: Decimal | float | None,
+) -> Summary:
+    """A Summary from its sums, rounded to the stored columns' steps: SQLite adds decimals as
+    floating point."""
+
+    def rounded(total: Decimal | float | None, step: Decimal) -> Decimal:
+        return Decimal(0) if total is None else _decimal(total).quantize(step)
+
+    return Summary(
+        tasks=tasks,
+        hours=rounded(hours, HOURS_STEP),
+        value=rounded(value, scoring.CENT),
+        cost=rounded(cost, scoring.CENT),
+        unquoted=tasks - quoted,
+        net=rounded(net, scoring.CENT),
+    )
+
+
+# `summarise` in SQL for many businesses: their active tasks whose call that counts is
+# Outsource, added up per business (written out for the reason the dashboard's reads are).
+_OUTSOURCE_SUMS = """
+    SELECT business_id, COUNT(*), COUNT(provider_monthly_cost), SUM(hours_per_month),
+        SUM(opportunity_cost), SUM(provider_monthly_cost), SUM(net_benefit)
+    FROM {tasks}
+    WHERE business_id IN ({ids}) AND status NOT IN (%s, %s)
+        AND (override_call = 'outsource' OR (override_call = '' AND suggested_call = 'outsource'))
+    GROUP BY business_id"""
 
 
 def outsource_summary_for_businesses(businesses: Iterable[Business]) -> dict[UUID, Summary]:
     """Summary per business id for a portfolio of businesses: one SQL aggregate (grouped by
-    business, status and call) over the tasks' stored calls and figures, whatever their
-    number. Businesses without tasks get an empty Summary. The figures are `summarise`'s."""
-    totals = {business.pk: _Totals() for business in businesses}
-    if not totals:
-        return {}
-    groups = (
-        OwnerTask.objects.filter(business_id__in=list(totals))
-        .order_by()
-        .values("business_id", *GROUP_FIELDS)
-        .annotate(**GROUP_SUMS)
-    )
-    for group in groups:
-        totals[group["business_id"]].add(group)
-    return {pk: total.summary() for pk, total in totals.items()}
+    business) over the tasks' stored calls and figures, whatever their number. Businesses
+    without tasks to outsource get an empty Summary. The figures are `summarise`'s."""
+    summaries = {business.pk: Summary() for business in businesses}
+    if not summaries:
+        return summaries
+    business_field = OwnerTask._meta.get_field("business")
+    # The ids as the database holds them (SQLite: hex text), to find each row's business.
+    by_db_id = {business_field.get_db_prep_value(pk, connection): pk for pk in summaries}
+    sql = _OUTSOURCE_SUMS.format(tasks=_TASKS, ids=", ".join(["%s"] * len(by_db_id)))
+    settled = [str(status) for status in SETTLED_STATUSES]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*by_db_id, *settled])
+        for business_id, *sums in cursor.fetchall():
+            pk = by_db_id.get(business_id) or business_field.to_python(business_id)
+            summaries[pk] = _summary(*sums)
+    return summaries
 
 
 @dataclass(frozen=True)
@@ -446,7 +476,6 @@ DASHBOARD_TOP = 15
 # is the app's busiest, and Django spends longer compiling these queries than the database
 # spends running them. They mirror GROUP_SUMS, `_rank_key` and SETTLED_STATUSES; the tests
 # compare the page with deciding every task in full.
-_TASKS = OwnerTask._meta.db_table
 _NOT_SETTLED = "status NOT IN (%s, %s)"
 _DASHBOARD_GROUPS = f"""
     SELECT status, override_call, suggested_call, COUNT(*), COUNT(provider_monthly_cost),
