@@ -889,6 +889,8 @@ def _reminder_specs(dues: Iterable[_Due], links: _Links) -> dict[_Due, ReminderS
         names[pk] = (business_name, provider, job, renewal_date)
     specs = {}
     for due in dues:
+        if due.engagement_id not in names:
+            continue  # deleted since the sweep read it: nothing to remind
         business_name, provider, job, renewal_date = names[due.engagement_id]
         if due.review_id is not None:
             text = f"Review of {provider} ({job}) {_when(due.days)}"
@@ -995,6 +997,7 @@ def _claim_chunk(
     if not todo:
         return 0
     specs = _reminder_specs({due for due, _ in todo}, links)
+    todo = [(due, recipient) for due, recipient in todo if due in specs]
     now = timezone.now()
     rows = []
     for due, recipient in todo:

@@ -278,3 +278,24 @@ def test_inserts_split_by_the_parameter_cap_write_every_row_once(monkeypatch, ow
         services._history_insert(Review, pks, now=timezone.now())
     assert len(ctx.captured_queries) == 3
     assert sorted(Review.history.values_list("id", flat=True)) == sorted(pks)
+
+
+@pytest.mark.django_db
+def test_an_engagement_deleted_during_the_sweep_is_not_reminded_and_the_rest_are(
+    monkeypatch, owner
+):
+    gone, *kept = _engagements(owner.business, 3)
+    real = services._claim_chunk
+
+    def deleting_first(chunk, recipients, links):
+        if Review.objects.filter(engagement=gone).exists():
+            gone.delete()  # someone deletes it after the sweep read the reminders due
+        return real(chunk, recipients, links)
+
+    monkeypatch.setattr(services, "_claim_chunk", deleting_first)
+    report = services.sweep_run(now=NOW)
+    assert report.notes == []
+    assert report.reminders_claimed == 4  # two kept engagements x (overdue review + notice)
+    assert set(ReminderDelivery.objects.values_list("engagement_id", flat=True)) == {
+        e.pk for e in kept
+    }
