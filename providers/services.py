@@ -624,7 +624,8 @@ TERM_FIELDS = (
 
 def _outsource_tasks(job: JobDescription, agreed_price: Decimal, billing_period: str) -> None:
     """The job's tasks become outsourced; a recurring price is spread evenly as their cost."""
-    tasks = list(job.tasks.order_by("pk"))
+    # Saving a task re-scores it against its business's hourly value: read the business once.
+    tasks = list(job.tasks.select_related("business").order_by("pk"))
     monthly = fit.monthly_equivalent(agreed_price, billing_period)
     shares = fit.spread_evenly(monthly, len(tasks)) if monthly is not None else []
     for i, task in enumerate(tasks):

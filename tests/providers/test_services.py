@@ -8,9 +8,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from outsourcing.models import Membership, OwnerTask
+from outsourcing.models import Business, Membership, OwnerTask
 from providers import services
 from providers.models import (
     Candidate,
@@ -254,6 +256,24 @@ def test_hire_outsources_tasks_and_spreads_the_price(owner, job):
     ]
     with pytest.raises(ValidationError, match="already hired"):
         hire(owner, candidate)
+
+
+def test_hire_reads_the_business_once_however_many_tasks_it_outsources(owner):
+    """Each outsourced task is re-scored against its business's hourly value when saved:
+    the business comes with the tasks, not one query per task."""
+
+    def business_reads(task_count: int) -> int:
+        job = JobFactory(business=owner.business)
+        job.tasks.set([OwnerTaskFactory(business=owner.business) for _ in range(task_count)])
+        candidate = CandidateFactory(job=job)
+        with CaptureQueriesContext(connection) as ctx:
+            hire(owner, candidate)
+        table = Business._meta.db_table
+        return sum(
+            1 for q in ctx.captured_queries if q["sql"].startswith("SELECT") and table in q["sql"]
+        )
+
+    assert business_reads(1) == business_reads(6)
 
 
 def test_hire_refuses_a_backup_from_another_job(owner, job):
