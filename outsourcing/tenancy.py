@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.http import Http404, HttpRequest
 
 from .models import Business, Membership
@@ -65,6 +66,15 @@ class MembershipEntry:
     access: str
 
 
+# Read on every signed-in page that shows the header: written out, it costs a fraction of what
+# Django spends building and compiling the same statement.
+_USER_MEMBERSHIPS = f"""SELECT m.business_id, b.name, b.timezone, m.role, m.access
+    FROM {Membership._meta.db_table} m INNER JOIN {Business._meta.db_table} b
+        ON b.id = m.business_id
+    WHERE m.user_id = %s
+    ORDER BY b.name, m.business_id"""  # noqa: S608 — no user input in the text
+
+
 def user_memberships(request: HttpRequest) -> list[MembershipEntry]:
     """Every membership of the signed-in user (none when signed out), by business name.
 
@@ -77,11 +87,12 @@ def user_memberships(request: HttpRequest) -> list[MembershipEntry]:
     user = request.user
     entries = []
     if user.is_authenticated:
-        entries = [
-            MembershipEntry(*row)
-            for row in Membership.objects.filter(user=user)
-            .order_by("business__name", "business_id")
-            .values_list("business_id", "business__name", "business__timezone", "role", "access")
-        ]
+        to_uuid = Membership._meta.get_field("business").to_python
+        with connection.cursor() as cursor:
+            cursor.execute(_USER_MEMBERSHIPS, [user.pk])
+            entries = [
+                MembershipEntry(to_uuid(business_id), *rest)
+                for business_id, *rest in cursor.fetchall()
+            ]
     request._user_memberships = entries  # type: ignore[attr-defined]
     return entries

@@ -4,11 +4,16 @@ the business switcher, and what it costs in queries."""
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
+from django.utils import timezone
 
 from outsourcing import context_processors
 from outsourcing.models import Membership
+from outsourcing.tenancy import MembershipEntry, user_memberships
+from reviews.models import Notification
 from tests.conftest import make_member
+from tests.factories import BusinessFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +87,39 @@ def test_the_header_costs_the_same_queries_for_one_business_or_many(client, coun
     for _ in range(20):
         make_member(user=coach.user, role=Membership.Role.COACH)
     assert count_queries(lambda: client.get(url)) == one
+
+
+def test_user_memberships_lists_only_the_users_own_by_business_name(rf, owner, outsider):
+    later = BusinessFactory(name="Zeta Works", timezone="Europe/Paris")
+    MembershipFactory(business=later, user=owner.user, role=Membership.Role.COACH, access="view")
+    earlier = BusinessFactory(name="Aardvark & Co", timezone="Asia/Tokyo")
+    MembershipFactory(business=earlier, user=owner.user, role=Membership.Role.COACH)
+    request = rf.get("/")
+    request.user = owner.user
+    entries = user_memberships(request)
+    names = sorted([owner.business.name, later.name, earlier.name])
+    assert [e.business_name for e in entries] == names
+    assert outsider.business.pk not in {e.business_id for e in entries}
+    mine = {e.business_id: e for e in entries}
+    assert mine[later.pk] == MembershipEntry(
+        later.pk, "Zeta Works", "Europe/Paris", "coach", "view"
+    )
+    assert mine[owner.business.pk].role == "owner"
+    assert user_memberships(request) is entries  # one read per request
+    anonymous = rf.get("/")
+    anonymous.user = AnonymousUser()
+    assert user_memberships(anonymous) == []
+
+
+def test_the_bell_counts_only_the_users_unread_notifications(client, owner, outsider):
+    for read_at in (None, None, timezone.now()):
+        Notification.objects.create(
+            user=owner.user, business=owner.business, text="x", read_at=read_at
+        )
+    Notification.objects.create(user=outsider.user, business=outsider.business, text="y")
+    client.force_login(owner.user)
+    body = client.get(reverse("outsourcing:dashboard", args=[owner.business.pk])).content.decode()
+    assert 'data-testid="unread-count">2<' in body
+    client.force_login(outsider.user)
+    body = client.get(reverse("reviews:notification-list")).content.decode()
+    assert 'data-testid="unread-count">1<' in body
