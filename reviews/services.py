@@ -766,12 +766,13 @@ def _local_todays(now: dt.datetime) -> Callable[[UUID], dt.date]:
     after the sweep's own inserts, stale statistics can plan such a join as a scan per row."""
     zones = dict(Business.objects.order_by().values_list("pk", "timezone"))
     today = {
-        name: cadence.local_today(now, zoneinfo.ZoneInfo(name)) for name in set(zones.values())
+        name: cadence.local_today(now, zoneinfo.ZoneInfo(name)) for name in {*zones.values(), "UTC"}
     }
-    return lambda business_id: today[zones[business_id]]
+    # UTC for a business created or deleted while the step ran (not in `zones`)
+    return lambda business_id: today[zones.get(business_id, "UTC")]
 
 
-# An int no real pk reaches; reversed once per business, then replaced by each row's pk.
+# Reversed in place of the pk; its last occurrence in the URL is the pk's place.
 _PK_MARK = 987654321
 
 

@@ -5,6 +5,7 @@ any text; a row a concurrent sweep wrote first is skipped, never doubled."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import pytest
 from django.db import connection, transaction
@@ -299,3 +300,13 @@ def test_an_engagement_deleted_during_the_sweep_is_not_reminded_and_the_rest_are
     assert set(ReminderDelivery.objects.values_list("engagement_id", flat=True)) == {
         e.pk for e in kept
     }
+
+
+@pytest.mark.django_db
+def test_local_today_per_business_zone_and_utc_for_one_the_step_did_not_read(owner):
+    owner.business.timezone = "Asia/Tokyo"
+    owner.business.save(update_fields=["timezone"])
+    late = dt.datetime(2025, 5, 15, 20, tzinfo=dt.UTC)  # already 16 May in Tokyo
+    today_in = services._local_todays(late)
+    assert today_in(owner.business.pk) == dt.date(2025, 5, 16)
+    assert today_in(uuid.uuid4()) == dt.date(2025, 5, 15)  # created or deleted meanwhile
