@@ -533,18 +533,22 @@ def portfolio_summary(
         GROUP BY e.business_id"""  # noqa: S608
     due_status, active = Review.Status.DUE.value, Engagement.Status.ACTIVE.value
     date_field = Engagement._meta.get_field("renewal_date")
+    # Keyed by the ids as the database returns them; each is made a UUID once, at the end.
+    found: defaultdict[Any, BusinessReviewSummary] = defaultdict(BusinessReviewSummary)
     with connection.cursor() as cursor:
         cursor.execute(reviews_sql, [*due_params, *late_params, *scope_params, due_status, active])
         for business_id, due_next_30, overdue in cursor.fetchall():
-            s = out[business_pk.to_python(business_id)]
+            s = found[business_id]
             s.due_next_30, s.overdue = due_next_30, overdue
         cursor.execute(flags_sql, [*scope_params, ReplacementFlag.Status.OPEN.value])
         for business_id, n in cursor.fetchall():
-            out[business_pk.to_python(business_id)].open_flags = n
+            found[business_id].open_flags = n
         cursor.execute(engagements_sql, [*ahead_params, *scope_params, active])
         for business_id, n, first in cursor.fetchall():
-            s = out[business_pk.to_python(business_id)]
+            s = found[business_id]
             s.active_engagements, s.next_notice_deadline = n, date_field.to_python(first)
+    for business_id, summary in found.items():
+        out[business_pk.to_python(business_id)] = summary
     return out
 
 
