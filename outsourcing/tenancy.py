@@ -6,7 +6,7 @@ does not exist, so URLs reveal nothing about other tenants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
@@ -55,9 +55,9 @@ def owner_business_for(request: HttpRequest, business_id: UUID | str) -> Busines
     return membership.business
 
 
-@dataclass(frozen=True)
-class MembershipEntry:
-    """One of the signed-in user's memberships, as the header and the portfolio list them."""
+class MembershipEntry(NamedTuple):
+    """One of the signed-in user's memberships, as the header and the portfolio list them (a
+    named tuple: a coach's page makes hundreds)."""
 
     business_id: UUID
     business_name: str
@@ -87,7 +87,7 @@ def user_memberships(request: HttpRequest) -> list[MembershipEntry]:
     user = request.user
     entries = []
     if user.is_authenticated:
-        to_uuid = Membership._meta.get_field("business").to_python
+        to_uuid = Membership._meta.get_field("business").target_field.to_python
         with connection.cursor() as cursor:
             cursor.execute(_USER_MEMBERSHIPS, [user.pk])
             entries = [
