@@ -141,6 +141,10 @@ def _env(db: Database, secret: str) -> dict[str, str]:
             "DJANGO_COOKIES_SECURE": "false",
             "DJANGO_SECURE_HSTS_SECONDS": "0",
             "DJANGO_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+            # Persistent connections on both databases, as a gunicorn deployment runs them
+            # (PostgreSQL's default already; SQLite's default stays 0 for the threaded dev
+            # server, where they would be opened per request thread anyway).
+            "DATABASE_CONN_MAX_AGE": "60",
             "CELERY_BROKER_URL": "memory://localhost/",
             "EMAIL_URL": "memorymail://localhost",
             "LOG_LEVEL": "WARNING",
