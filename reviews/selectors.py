@@ -77,12 +77,16 @@ def review_counts(*, business: Business, today: dt.date) -> dict[str, int]:
 
 
 def review_get(*, business: Business, pk: int) -> Review:
-    return get_object_or_404(
+    review = get_object_or_404(
         Review.objects.for_business(business).select_related(
-            "engagement__provider", "engagement__job", "engagement__business", "reviewer"
+            "engagement__provider", "engagement__job", "reviewer"
         ),
         pk=pk,
     )
+    # for_business guarantees the engagement is `business`'s: attach it rather than join the
+    # business table again (each join costs PostgreSQL planning time on the review form).
+    review.engagement.business = business
+    return review
 
 
 @dataclass
