@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from django.contrib.auth.models import User
@@ -21,6 +21,11 @@ from django.utils import timezone
 
 from .models import Business, Invitation, Membership
 from .tenancy import MembershipEntry
+
+if TYPE_CHECKING:
+    from reviews.selectors import BusinessReviewSummary
+
+    from .selectors import Summary
 
 ATTENTION_DAYS = 30
 PORTFOLIO_PAGE_SIZE = 25
@@ -43,16 +48,25 @@ class PortfolioRow:
 
 @dataclass
 class _Client:
-    """A client before it is on the page: what filtering and sorting need, nothing more."""
+    """A client before it is on the page: its figures once they are read (for every client only
+    when a sort or the filter needs them; otherwise for the page's clients)."""
 
     membership: MembershipEntry
-    active_engagements: int
-    reviews_due_soon: int
-    reviews_overdue: int
-    open_flags: int
-    next_notice_deadline: date | None
-    needs_attention: bool
-    outsource_value: Decimal = Decimal("0")
+    reviews: BusinessReviewSummary | None = None
+    outsource: Summary | None = None
+    needs_attention: bool = False
+
+    @property
+    def business(self) -> Business:
+        """The business as the membership read has it (no second read: the page shows only
+        these fields)."""
+        m = self.membership
+        return Business(
+            id=m.business_id,
+            name=m.business_name,
+            timezone=m.business_timezone,
+            currency=m.business_currency,
+        )
 
 
 @dataclass
@@ -67,19 +81,43 @@ def _none_last(value: Any) -> tuple[bool, Any]:
     return (value is None, value if value is not None else 0)
 
 
+def _reviews(c: _Client) -> BusinessReviewSummary:
+    assert c.reviews is not None  # noqa: S101 — read before any sort that uses them
+    return c.reviews
+
+
+def _outsource(c: _Client) -> Summary:
+    assert c.outsource is not None  # noqa: S101 — read before the sort that uses them
+    return c.outsource
+
+
 PORTFOLIO_SORTS: dict[str, tuple[str, Callable[[_Client], Any], bool]] = {
     "name": ("Name", lambda c: c.membership.business_name.lower(), False),
-    "value": ("Value to outsource", lambda c: c.outsource_value, True),
-    "overdue": ("Overdue reviews", lambda c: c.reviews_overdue, True),
-    "flags": ("Open flags", lambda c: c.open_flags, True),
-    "due": ("Reviews due in 30 days", lambda c: c.reviews_due_soon, True),
-    "notice": ("Next notice deadline", lambda c: _none_last(c.next_notice_deadline), False),
+    "value": ("Value to outsource", lambda c: _outsource(c).value, True),
+    "overdue": ("Overdue reviews", lambda c: _reviews(c).overdue, True),
+    "flags": ("Open flags", lambda c: _reviews(c).open_flags, True),
+    "due": ("Reviews due in 30 days", lambda c: _reviews(c).due_next_30, True),
+    "notice": (
+        "Next notice deadline",
+        lambda c: _none_last(_reviews(c).next_notice_deadline),
+        False,
+    ),
 }
+# The sorts that need every client's review figures (not only the page's).
+REVIEW_SORTS = {"overdue", "flags", "due", "notice"}
 
 
 def local_todays(zones: Iterable[str], now: datetime) -> dict[str, date]:
     """Today in each of these time zones."""
     return {zone: timezone.localdate(now, zoneinfo.ZoneInfo(zone)) for zone in set(zones)}
+
+
+def _needs_attention(figures: BusinessReviewSummary, today: date) -> bool:
+    """An overdue review, an open flag or a notice deadline within ATTENTION_DAYS (the rule
+    `portfolio_attention_count` counts in SQL)."""
+    deadline = figures.next_notice_deadline
+    soon = today + timedelta(days=ATTENTION_DAYS)
+    return bool(figures.overdue or figures.open_flags or (deadline and deadline <= soon))
 
 
 def portfolio(
@@ -94,90 +132,81 @@ def portfolio(
 ) -> Portfolio:
     """Every business `user` coaches, filtered by name and "needs attention", sorted, and one
     page of them with the figures a coach scans for. `memberships` are the user's, as
-    `tenancy.user_memberships` read them (once a request, shared with the header).
+    `tenancy.user_memberships` read them (once a request, shared with the header); the page's
+    businesses are built from them.
 
-    The review and engagement figures (which decide "needs attention" and most sorts) are SQL
-    aggregates for all clients; the outsourcing figures and the business rows themselves are
-    read for the page's clients only (for all of them only when sorting by value). Dates are
+    The review figures (which decide "needs attention" and most sorts) and the outsourcing
+    figures are read for the page's clients only, unless the sort or the filter needs them for
+    every client; the number that needs attention is then counted by the database. Dates are
     each business's own: "overdue" and "due soon" count from today in its time zone. A
     constant number of queries, whatever the number of clients.
     """
     # The other apps are read through their selectors only (imported here, not at module
     # level: outsourcing's models and services never depend on providers or reviews).
-    from reviews.selectors import portfolio_summary
+    from reviews.selectors import portfolio_attention_count, portfolio_summary
 
     from .selectors import outsource_summary_for_businesses
 
-    coached = [m for m in memberships if m.role == Membership.Role.COACH]
-    todays = local_todays((m.business_timezone for m in coached), now or timezone.now())
-    reviews = portfolio_summary(coach=user, today=todays) if coached else {}
-    clients = []
-    for m in coached:
-        figures = reviews[m.business_id]
-        soon = todays[m.business_timezone] + timedelta(days=ATTENTION_DAYS)
-        deadline = figures.next_notice_deadline
-        clients.append(
-            _Client(
-                membership=m,
-                active_engagements=figures.active_engagements,
-                reviews_due_soon=figures.due_next_30,
-                reviews_overdue=figures.overdue,
-                open_flags=figures.open_flags,
-                next_notice_deadline=deadline,
-                needs_attention=bool(
-                    figures.overdue or figures.open_flags or (deadline and deadline <= soon)
-                ),
-            )
-        )
+    if sort not in PORTFOLIO_SORTS:
+        sort = "name"
+    clients = [_Client(m) for m in memberships if m.role == Membership.Role.COACH]
     total = len(clients)
-    attention = sum(1 for c in clients if c.needs_attention)
+    todays = local_todays((c.membership.business_timezone for c in clients), now or timezone.now())
+
+    def add_reviews(chosen: list[_Client], figures: dict[UUID, BusinessReviewSummary]) -> None:
+        for c in chosen:
+            c.reviews = figures[c.membership.business_id]
+            c.needs_attention = _needs_attention(c.reviews, todays[c.membership.business_timezone])
+
+    every_client_reviews = sort in REVIEW_SORTS or show == "attention"
+    if not clients:
+        attention = 0
+    elif every_client_reviews:
+        add_reviews(clients, portfolio_summary(coach=user, today=todays))
+        attention = sum(1 for c in clients if c.needs_attention)
+    else:
+        attention = portfolio_attention_count(coach=user, today=todays, days=ATTENTION_DAYS)
+
     if q:
         clients = [c for c in clients if q.lower() in c.membership.business_name.lower()]
     if show == "attention":
         clients = [c for c in clients if c.needs_attention]
-    if sort not in PORTFOLIO_SORTS:
-        sort = "name"
-
-    businesses: dict[UUID, Business] = {}
-    outsource = {}
     if sort == "value":  # the one sort that needs every client's tasks summed
-        businesses = Business.objects.in_bulk([c.membership.business_id for c in clients])
-        outsource = outsource_summary_for_businesses(businesses.values())
+        summaries = outsource_summary_for_businesses(c.business for c in clients)
         for c in clients:
-            if c.membership.business_id in outsource:
-                c.outsource_value = outsource[c.membership.business_id].value
+            c.outsource = summaries[c.membership.business_id]
     _label, key, descending = PORTFOLIO_SORTS[sort]
     clients.sort(key=lambda c: c.membership.business_name.lower())
     clients.sort(key=key, reverse=descending)
 
     shown: Page[Any] = Paginator(clients, PORTFOLIO_PAGE_SIZE).get_page(page)
-    ids = [c.membership.business_id for c in shown.object_list]
-    if not businesses:
-        businesses = Business.objects.in_bulk(ids)
-        outsource = outsource_summary_for_businesses(businesses.values()) if ids else {}
-    rows = []
-    for c in shown.object_list:
-        bid = c.membership.business_id
-        if bid not in businesses:  # deleted since the memberships were read
-            continue
-        summary = outsource[bid]
-        rows.append(
-            PortfolioRow(
-                business=businesses[bid],
-                membership=c.membership,
-                outsource_hours=summary.hours,
-                outsource_value=summary.value,
-                outsource_tasks=summary.tasks,
-                active_engagements=c.active_engagements,
-                reviews_due_soon=c.reviews_due_soon,
-                reviews_overdue=c.reviews_overdue,
-                open_flags=c.open_flags,
-                next_notice_deadline=c.next_notice_deadline,
-                needs_attention=c.needs_attention,
-            )
-        )
-    shown.object_list = rows
+    on_page: list[_Client] = list(shown.object_list)
+    businesses = [c.business for c in on_page]
+    if on_page and not every_client_reviews:
+        add_reviews(on_page, portfolio_summary(businesses=businesses, today=todays))
+    if on_page and sort != "value":
+        summaries = outsource_summary_for_businesses(businesses)
+        for c in on_page:
+            c.outsource = summaries[c.membership.business_id]
+    shown.object_list = [_row(c, business) for c, business in zip(on_page, businesses, strict=True)]
     return Portfolio(page=shown, total_clients=total, sort=sort, attention_count=attention)
+
+
+def _row(c: _Client, business: Business) -> PortfolioRow:
+    reviews, outsource = _reviews(c), _outsource(c)
+    return PortfolioRow(
+        business=business,
+        membership=c.membership,
+        outsource_hours=outsource.hours,
+        outsource_value=outsource.value,
+        outsource_tasks=outsource.tasks,
+        active_engagements=reviews.active_engagements,
+        reviews_due_soon=reviews.due_next_30,
+        reviews_overdue=reviews.overdue,
+        open_flags=reviews.open_flags,
+        next_notice_deadline=reviews.next_notice_deadline,
+        needs_attention=c.needs_attention,
+    )
 
 
 @dataclass

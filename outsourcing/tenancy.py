@@ -62,13 +62,14 @@ class MembershipEntry(NamedTuple):
     business_id: UUID
     business_name: str
     business_timezone: str
+    business_currency: str
     role: str
     access: str
 
 
 # Read on every signed-in page that shows the header: written out, it costs a fraction of what
 # Django spends building and compiling the same statement.
-_USER_MEMBERSHIPS = f"""SELECT m.business_id, b.name, b.timezone, m.role, m.access
+_USER_MEMBERSHIPS = f"""SELECT m.business_id, b.name, b.timezone, b.currency, m.role, m.access
     FROM {Membership._meta.db_table} m INNER JOIN {Business._meta.db_table} b
         ON b.id = m.business_id
     WHERE m.user_id = %s
@@ -87,11 +88,14 @@ def user_memberships(request: HttpRequest) -> list[MembershipEntry]:
     user = request.user
     entries = []
     if user.is_authenticated:
-        to_uuid = Membership._meta.get_field("business").target_field.to_python
         with connection.cursor() as cursor:
             cursor.execute(_USER_MEMBERSHIPS, [user.pk])
+            # PostgreSQL returns UUIDs, SQLite their hex text: UUID() directly, not through the
+            # field's to_python (a coach's page makes one per client).
             entries = [
-                MembershipEntry(to_uuid(business_id), *rest)
+                MembershipEntry(
+                    business_id if isinstance(business_id, UUID) else UUID(business_id), *rest
+                )
                 for business_id, *rest in cursor.fetchall()
             ]
     request._user_memberships = entries  # type: ignore[attr-defined]

@@ -484,6 +484,20 @@ def _on_their_day(
     return f"({' OR '.join(parts)})", params, True
 
 
+def _portfolio_scope(
+    businesses: Iterable[Business], coach: User | None
+) -> tuple[str, list[Any]] | None:
+    """The businesses asked about, as SQL for `e.business_id IN (...)` and its parameters: the
+    ones `coach` coaches (a subquery: their ids are never loaded), else `businesses` (None when
+    there are none)."""
+    if coach is not None:
+        return _COACHED, [coach.pk, Membership.Role.COACH.value]
+    business_pk = Business._meta.pk
+    assert business_pk is not None  # noqa: S101 — for the type checker
+    ids = [business_pk.get_db_prep_value(b.pk, connection) for b in businesses]
+    return (", ".join(["%s"] * len(ids)), ids) if ids else None
+
+
 def portfolio_summary(
     *,
     today: dt.date | Mapping[str, dt.date],
@@ -494,66 +508,126 @@ def portfolio_summary(
     flags, the next notice deadline (the earliest `renewal_date - notice_period_days` of an
     active engagement that is not past). Any business without any of them gets zeros.
 
-    For `businesses`, or for every business `coach` coaches (read through a subquery: their
-    ids are never loaded). `today` is one date for all, or each business's own: a date per
-    time zone name, for every zone of those businesses. Three aggregate queries for any number
-    of businesses and engagements."""
+    For `businesses`, or for every business `coach` coaches. `today` is one date for all, or
+    each business's own: a date per time zone name, for every zone of those businesses. One
+    query (three aggregates, one after the other) for any number of businesses and
+    engagements."""
     out: defaultdict[UUID, BusinessReviewSummary] = defaultdict(BusinessReviewSummary)
-    business_pk = Business._meta.pk
-    assert business_pk is not None  # noqa: S101 — for the type checker
-    scope_params: list[Any]
-    if coach is not None:
-        scope, scope_params = _COACHED, [coach.pk, Membership.Role.COACH.value]
-    else:
-        ids = [business_pk.get_db_prep_value(b.pk, connection) for b in businesses]
-        if not ids:
-            return out
-        scope, scope_params = ", ".join(["%s"] * len(ids)), ids
+    scoped = _portfolio_scope(businesses, coach)
+    if scoped is None:
+        return out
+    scope, scope_params = scoped
 
     def soon(day: dt.date) -> list[dt.date]:
         return [day, day + dt.timedelta(days=30)]
 
-    due, due_params, due_join = _on_their_day(today, "r.due_date >= %s AND r.due_date <= %s", soon)
-    late, late_params, late_join = _on_their_day(today, "r.due_date < %s", lambda day: [day])
-    join = f"INNER JOIN {_BUSINESS} b ON b.id = e.business_id" if due_join or late_join else ""
-    reviews_sql = f"""SELECT e.business_id,
-            COUNT(CASE WHEN {due} THEN 1 END), COUNT(CASE WHEN {late} THEN 1 END)
-        FROM {_REVIEW} r INNER JOIN {_ENGAGEMENT} e ON e.id = r.engagement_id {join}
-        WHERE e.business_id IN ({scope}) AND r.status = %s AND e.status = %s
-            AND NOT r.second_opinion
-        GROUP BY e.business_id"""  # noqa: S608 — model names and placeholders only
-    flags_sql = f"""SELECT e.business_id, COUNT(*)
-        FROM {_FLAG} f INNER JOIN {_ENGAGEMENT} e ON e.id = f.engagement_id
-        WHERE e.business_id IN ({scope}) AND f.status = %s
-        GROUP BY e.business_id"""  # noqa: S608
     deadline = _notice_deadline_sql(connection.vendor)
     ahead, ahead_params, ahead_join = _on_their_day(
         today, f"e.renewal_date >= %s AND {deadline} >= %s", lambda day: [day, day]
     )
-    join = f"INNER JOIN {_BUSINESS} b ON b.id = e.business_id" if ahead_join else ""
-    engagements_sql = f"""SELECT e.business_id, COUNT(*), MIN(CASE WHEN {ahead} THEN {deadline} END)
-        FROM {_ENGAGEMENT} e {join}
+    due, due_params, due_join = _on_their_day(today, "r.due_date >= %s AND r.due_date <= %s", soon)
+    late, late_params, late_join = _on_their_day(today, "r.due_date < %s", lambda day: [day])
+    zones = f"INNER JOIN {_BUSINESS} b ON b.id = e.business_id"
+    # One statement, so one round trip: each row is one business's engagements, reviews or
+    # flags (the first column says which). The engagements come first: their date column
+    # gives the union its type on PostgreSQL.
+    sql = f"""SELECT 'engagements', e.business_id, COUNT(*),
+            MIN(CASE WHEN {ahead} THEN {deadline} END), 0
+        FROM {_ENGAGEMENT} e {zones if ahead_join else ""}
         WHERE e.business_id IN ({scope}) AND e.status = %s
-        GROUP BY e.business_id"""  # noqa: S608
-    due_status, active = Review.Status.DUE.value, Engagement.Status.ACTIVE.value
+        GROUP BY e.business_id
+    UNION ALL
+    SELECT 'reviews', e.business_id, COUNT(CASE WHEN {due} THEN 1 END), NULL,
+            COUNT(CASE WHEN {late} THEN 1 END)
+        FROM {_REVIEW} r INNER JOIN {_ENGAGEMENT} e ON e.id = r.engagement_id
+            {zones if due_join or late_join else ""}
+        WHERE e.business_id IN ({scope}) AND r.status = %s AND e.status = %s
+            AND NOT r.second_opinion
+        GROUP BY e.business_id
+    UNION ALL
+    SELECT 'flags', e.business_id, COUNT(*), NULL, 0
+        FROM {_FLAG} f INNER JOIN {_ENGAGEMENT} e ON e.id = f.engagement_id
+        WHERE e.business_id IN ({scope}) AND f.status = %s
+        GROUP BY e.business_id"""  # noqa: S608 — model names and placeholders only
+    active, due_status = Engagement.Status.ACTIVE.value, Review.Status.DUE.value
+    params = [
+        *ahead_params,
+        *scope_params,
+        active,
+        *due_params,
+        *late_params,
+        *scope_params,
+        due_status,
+        active,
+        *scope_params,
+        ReplacementFlag.Status.OPEN.value,
+    ]
     date_field = Engagement._meta.get_field("renewal_date")
     # Keyed by the ids as the database returns them; each is made a UUID once, at the end.
     found: defaultdict[Any, BusinessReviewSummary] = defaultdict(BusinessReviewSummary)
     with connection.cursor() as cursor:
-        cursor.execute(reviews_sql, [*due_params, *late_params, *scope_params, due_status, active])
-        for business_id, due_next_30, overdue in cursor.fetchall():
+        cursor.execute(sql, params)
+        for kind, business_id, n, first, late_count in cursor.fetchall():
             s = found[business_id]
-            s.due_next_30, s.overdue = due_next_30, overdue
-        cursor.execute(flags_sql, [*scope_params, ReplacementFlag.Status.OPEN.value])
-        for business_id, n in cursor.fetchall():
-            found[business_id].open_flags = n
-        cursor.execute(engagements_sql, [*ahead_params, *scope_params, active])
-        for business_id, n, first in cursor.fetchall():
-            s = found[business_id]
-            s.active_engagements, s.next_notice_deadline = n, date_field.to_python(first)
+            if kind == "engagements":
+                s.active_engagements, s.next_notice_deadline = n, date_field.to_python(first)
+            elif kind == "reviews":
+                s.due_next_30, s.overdue = n, late_count
+            else:
+                s.open_flags = n
+    business_pk = Business._meta.pk
+    assert business_pk is not None  # noqa: S101 — for the type checker
     for business_id, summary in found.items():
         out[business_pk.to_python(business_id)] = summary
     return out
+
+
+def portfolio_attention_count(
+    *, coach: User, today: dt.date | Mapping[str, dt.date], days: int
+) -> int:
+    """How many of the businesses `coach` coaches have an overdue review, an open flag or a
+    notice deadline within `days` days: what `portfolio_summary`'s figures would tell for each
+    of them, counted by the database (a coach's page shows only some businesses' figures).
+    `today` as for `portfolio_summary`. One query."""
+    scope, scope_params = _COACHED, [coach.pk, Membership.Role.COACH.value]
+    deadline = _notice_deadline_sql(connection.vendor)
+    late, late_params, late_join = _on_their_day(today, "r.due_date < %s", lambda day: [day])
+    near, near_params, near_join = _on_their_day(
+        today,
+        f"e.renewal_date >= %s AND {deadline} >= %s AND {deadline} <= %s",
+        lambda day: [day, day, day + dt.timedelta(days=days)],
+    )
+    zones = f"INNER JOIN {_BUSINESS} b ON b.id = e.business_id"
+    sql = f"""SELECT COUNT(*) FROM (
+        SELECT e.business_id
+            FROM {_REVIEW} r INNER JOIN {_ENGAGEMENT} e ON e.id = r.engagement_id
+                {zones if late_join else ""}
+            WHERE e.business_id IN ({scope}) AND r.status = %s AND e.status = %s
+                AND NOT r.second_opinion AND {late}
+        UNION
+        SELECT e.business_id
+            FROM {_FLAG} f INNER JOIN {_ENGAGEMENT} e ON e.id = f.engagement_id
+            WHERE e.business_id IN ({scope}) AND f.status = %s
+        UNION
+        SELECT e.business_id FROM {_ENGAGEMENT} e {zones if near_join else ""}
+            WHERE e.business_id IN ({scope}) AND e.status = %s AND {near}
+    ) attention"""  # noqa: S608 — model names and placeholders only
+    active = Engagement.Status.ACTIVE.value
+    params = [
+        *scope_params,
+        Review.Status.DUE.value,
+        active,
+        *late_params,
+        *scope_params,
+        ReplacementFlag.Status.OPEN.value,
+        *scope_params,
+        active,
+        *near_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (count,) = cursor.fetchone()
+    return int(count)
 
 
 # --- the calendar feed ----------------------------------------------------------------------

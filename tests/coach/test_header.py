@@ -90,7 +90,7 @@ def test_the_header_costs_the_same_queries_for_one_business_or_many(client, coun
 
 
 def test_user_memberships_lists_only_the_users_own_by_business_name(rf, owner, outsider):
-    later = BusinessFactory(name="Zeta Works", timezone="Europe/Paris")
+    later = BusinessFactory(name="Zeta Works", timezone="Europe/Paris", currency="EUR")
     MembershipFactory(business=later, user=owner.user, role=Membership.Role.COACH, access="view")
     earlier = BusinessFactory(name="Aardvark & Co", timezone="Asia/Tokyo")
     MembershipFactory(business=earlier, user=owner.user, role=Membership.Role.COACH)
@@ -102,7 +102,7 @@ def test_user_memberships_lists_only_the_users_own_by_business_name(rf, owner, o
     assert outsider.business.pk not in {e.business_id for e in entries}
     mine = {e.business_id: e for e in entries}
     assert mine[later.pk] == MembershipEntry(
-        later.pk, "Zeta Works", "Europe/Paris", "coach", "view"
+        later.pk, "Zeta Works", "Europe/Paris", "EUR", "coach", "view"
     )
     assert mine[owner.business.pk].role == "owner"
     assert user_memberships(request) is entries  # one read per request

@@ -12,12 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from outsourcing import coach_selectors
-from outsourcing.models import Membership, OwnerTask
+from outsourcing.models import Business, Membership, OwnerTask
+from outsourcing.selectors import outsource_summary_for_businesses
 from outsourcing.tenancy import MembershipEntry
 from providers.models import Engagement
 from reviews import cadence
 from reviews.models import ReplacementFlag, Review
-from reviews.selectors import portfolio_summary
+from reviews.selectors import portfolio_attention_count, portfolio_summary
 from tests.factories import BusinessFactory, MembershipFactory, OwnerTaskFactory, UserFactory
 from tests.reviews.factories import engagement_for
 
@@ -125,7 +126,7 @@ def test_counts_use_each_business_own_today():
         assert (figures.overdue, figures.due_next_30) == (0, 1)
         assert figures.next_notice_deadline == dt.date(2026, 1, 1)
     memberships = [
-        MembershipEntry(b.pk, b.name, b.timezone, Membership.Role.COACH, "edit")
+        MembershipEntry(b.pk, b.name, b.timezone, b.currency, Membership.Role.COACH, "edit")
         for b in sorted((ahead, behind), key=lambda b: b.name.lower())
     ]
     rows = {
@@ -159,7 +160,21 @@ def coach_with_clients(n: int, coach=None):
     return coach
 
 
-@pytest.mark.parametrize("query", ["", "?sort=value", "?sort=notice&show=attention", "?page=2"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "?page=2",
+        "?q=client",
+        "?sort=value",
+        "?sort=value&page=2",
+        "?sort=overdue",
+        "?sort=due&page=2",
+        "?sort=flags&show=attention",
+        "?sort=notice&show=attention",
+        "?show=attention&page=2",
+    ],
+)
 def test_portfolio_queries_do_not_grow_however_sorted(client, count_queries, query):
     coach = coach_with_clients(3)
     client.force_login(coach)
@@ -226,3 +241,170 @@ def test_each_row_is_escaped_and_shows_its_badges(client):
     assert '<span class="badge text-bg-danger">1</span>' in row  # one overdue review
     assert f'href="{reverse("coach:people", args=[risky.pk])}">People</a>' in row
     assert '<span class="text-body-secondary">—</span>' in row  # nothing called Outsource
+
+
+# --- every path of the page: the figures for all clients, or only for the page's ----------
+
+NOW = dt.datetime(2026, 1, 1, 10, 30, tzinfo=dt.UTC)
+# At NOW: 2 January at UTC+14, 1 January at UTC, 31 December at UTC-11.
+ZONE_TODAYS = {
+    "Pacific/Kiritimati": dt.date(2026, 1, 2),
+    "UTC": dt.date(2026, 1, 1),
+    "Pacific/Pago_Pago": dt.date(2025, 12, 31),
+}
+KINDS = 6  # see mixed_clients
+
+
+def mixed_clients(n: int):
+    """`n` clients over three time zones, each with one of six situations; returns the coach
+    and, per business id, whether it needs attention by the rule written out here."""
+    coach = UserFactory()
+    attention = {}
+    for i in range(n):
+        zone = list(ZONE_TODAYS)[i // KINDS % 3]  # each situation in each zone
+        today = ZONE_TODAYS[zone]
+        business = BusinessFactory(
+            name=f"Client {i:02d}", timezone=zone, hourly_value=Decimal("100")
+        )
+        MembershipFactory(business=business, user=coach, role=Membership.Role.COACH)
+        OwnerTaskFactory(
+            business=business,
+            name="Payroll",
+            hours_per_month=Decimal(1 + (i * 7) % 11),
+            owner_skill=2,
+            compliance_risk=OwnerTask.ComplianceRisk.HIGH,
+        )
+        kind = i % KINDS
+        engagement = engagement_for(business, renewal=None)
+        if kind == 0:  # an open flag
+            ReplacementFlag.objects.create(
+                engagement=engagement, reason=ReplacementFlag.Reason.OWNER_DECISION
+            )
+            needs = True
+        elif kind == 1:  # due 1 January: overdue only where it is already the 2nd
+            Review.objects.create(engagement=engagement, due_date=dt.date(2026, 1, 1))
+            needs = today > dt.date(2026, 1, 1)
+        elif kind == 2:  # due 31 December: overdue except where it is still that day
+            Review.objects.create(engagement=engagement, due_date=dt.date(2025, 12, 31))
+            needs = today > dt.date(2025, 12, 31)
+        elif kind == 3:  # notice deadline 31 January: within 30 days except at UTC-11
+            engagement_for(business, renewal=dt.date(2026, 1, 31), notice_days=0)
+            Review.objects.create(engagement=engagement, due_date=dt.date(2026, 1, 10))
+            needs = dt.date(2026, 1, 31) <= today + dt.timedelta(days=30)
+        elif kind == 4:  # notice deadline passed (26 December), renewal still ahead
+            engagement_for(business, renewal=dt.date(2026, 1, 5), notice_days=10)
+            Review.objects.create(engagement=engagement, due_date=dt.date(2026, 1, 20))
+            needs = False
+        else:  # a review due later, a far notice deadline
+            Review.objects.create(engagement=engagement, due_date=dt.date(2026, 3, 1))
+            engagement_for(business, renewal=dt.date(2026, 6, 1), notice_days=30)
+            needs = False
+        attention[business.pk] = needs
+    return coach, attention
+
+
+def memberships_of(rf, user):
+    from outsourcing.tenancy import user_memberships
+
+    request = rf.get("/")
+    request.user = user
+    return user_memberships(request)
+
+
+def every_row(rf, coach, **kwargs):
+    """All the rows of every page, in order."""
+    memberships = memberships_of(rf, coach)
+    first = coach_selectors.portfolio(user=coach, memberships=memberships, now=NOW, **kwargs)
+    rows = list(first.page.object_list)
+    for number in range(2, first.page.paginator.num_pages + 1):
+        later = coach_selectors.portfolio(
+            user=coach, memberships=memberships, now=NOW, page=number, **kwargs
+        )
+        assert later.attention_count == first.attention_count
+        rows += later.page.object_list
+    return first, rows
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of 5 clients: several pages, the filtered ones too, from a few dozen clients."""
+    monkeypatch.setattr(coach_selectors, "PORTFOLIO_PAGE_SIZE", 5)
+
+
+def test_attention_is_counted_in_sql_as_the_rule_marks_each_row(rf, small_pages):
+    coach, attention = mixed_clients(30)
+    expected = {pk for pk, needs in attention.items() if needs}
+    assert 10 < len(expected) < 20  # the data mixes both answers, in every zone
+    todays = coach_selectors.local_todays(ZONE_TODAYS, NOW)
+    assert todays == ZONE_TODAYS
+    counted = portfolio_attention_count(coach=coach, today=todays, days=30)
+    assert counted == len(expected)
+    for sort in ["", *coach_selectors.PORTFOLIO_SORTS]:  # SQL count or rows counted
+        first, rows = every_row(rf, coach, sort=sort)
+        assert first.attention_count == len(expected)
+        assert {r.business.pk for r in rows if r.needs_attention} == expected
+    # the filter, beyond the first page too
+    _first, rows = every_row(rf, coach, show="attention")
+    assert {r.business.pk for r in rows} == expected
+    assert len(rows) == len(expected) > 2 * coach_selectors.PORTFOLIO_PAGE_SIZE
+    assert all(r.needs_attention for r in rows)
+
+
+@pytest.mark.parametrize("show", ["", "attention"])
+@pytest.mark.parametrize("sort", list(coach_selectors.PORTFOLIO_SORTS))
+def test_every_sort_and_filter_is_right_across_pages(rf, small_pages, sort, show):
+    coach, attention = mixed_clients(18)
+    businesses = list(Business.objects.filter(pk__in=attention))
+    todays = coach_selectors.local_todays(ZONE_TODAYS, NOW)
+    reviews = portfolio_summary(businesses=businesses, today=todays)
+    outsource = outsource_summary_for_businesses(businesses)
+    _first, rows = every_row(rf, coach, sort=sort, show=show)
+    wanted = [b for b in businesses if attention[b.pk] or not show]
+    assert sorted(r.business.pk for r in rows) == sorted(b.pk for b in wanted)
+    for row in rows:  # every page's figures, whichever path read them
+        pk = row.business.pk
+        figures = reviews[pk]
+        assert (
+            row.active_engagements,
+            row.reviews_due_soon,
+            row.reviews_overdue,
+            row.open_flags,
+            row.next_notice_deadline,
+            row.needs_attention,
+        ) == (
+            figures.active_engagements,
+            figures.due_next_30,
+            figures.overdue,
+            figures.open_flags,
+            figures.next_notice_deadline,
+            attention[pk],
+        )
+        assert (row.outsource_hours, row.outsource_value, row.outsource_tasks) == (
+            outsource[pk].hours,
+            outsource[pk].value,
+            outsource[pk].tasks,
+        )
+        assert row.business.name == Business.objects.get(pk=pk).name
+    key = {
+        "name": lambda r: r.business.name.lower(),
+        "value": lambda r: -r.outsource_value,
+        "overdue": lambda r: -r.reviews_overdue,
+        "flags": lambda r: -r.open_flags,
+        "due": lambda r: -r.reviews_due_soon,
+        "notice": lambda r: (r.next_notice_deadline is None, r.next_notice_deadline or TODAY),
+    }[sort]
+    assert rows == sorted(rows, key=lambda r: (key(r), r.business.name.lower()))
+    assert len({key(r) for r in rows}) > 1  # the order is tested
+
+
+def test_an_empty_portfolio_reads_no_figures(rf, django_assert_num_queries):
+    coach = UserFactory()
+    memberships = memberships_of(rf, coach)
+    for sort in ["", "overdue", "value"]:
+        with django_assert_num_queries(0):
+            result = coach_selectors.portfolio(user=coach, memberships=memberships, sort=sort)
+        assert (result.total_clients, result.attention_count, result.page.object_list) == (
+            0,
+            0,
+            [],
+        )
