@@ -408,3 +408,14 @@ def test_an_empty_portfolio_reads_no_figures(rf, django_assert_num_queries):
             0,
             [],
         )
+
+
+def test_the_rows_dates_read_as_date_format_has_them():
+    from django.utils.dateformat import format as date_format
+
+    from outsourcing.coach_views import _day_formatter
+
+    day_format = _day_formatter()
+    days = [dt.date(2026, month, day) for month in range(1, 13) for day in (1, 9, 28)]
+    days += [dt.date(1999, 12, 31), dt.date(2026, 2, 1)]  # a month seen again
+    assert [day_format(d) for d in days] == [date_format(d, "j M Y") for d in days]
