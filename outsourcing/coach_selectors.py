@@ -56,17 +56,16 @@ class _Client:
     outsource: Summary | None = None
     needs_attention: bool = False
 
-    @property
-    def business(self) -> Business:
-        """The business as the membership read has it (no second read: the page shows only
-        these fields)."""
-        m = self.membership
-        return Business(
-            id=m.business_id,
-            name=m.business_name,
-            timezone=m.business_timezone,
-            currency=m.business_currency,
-        )
+
+def _business(m: MembershipEntry) -> Business:
+    """The business as the membership read has it: the page shows only these fields, so it is
+    not read again."""
+    return Business(
+        id=m.business_id,
+        name=m.business_name,
+        timezone=m.business_timezone,
+        currency=m.business_currency,
+    )
 
 
 @dataclass
@@ -135,11 +134,12 @@ def portfolio(
     `tenancy.user_memberships` read them (once a request, shared with the header); the page's
     businesses are built from them.
 
-    The review figures (which decide "needs attention" and most sorts) and the outsourcing
-    figures are read for the page's clients only, unless the sort or the filter needs them for
-    every client; the number that needs attention is then counted by the database. Dates are
-    each business's own: "overdue" and "due soon" count from today in its time zone. A
-    constant number of queries, whatever the number of clients.
+    The review figures (which decide "needs attention" and most sorts) are read for every
+    client when the sort or the filter needs them; otherwise for the page's clients only, and
+    the database counts how many clients need attention. The outsourcing figures likewise, for
+    every client only when sorting by value. Dates are each business's own: "overdue" and "due
+    soon" count from today in its time zone. A constant number of queries, whatever the number
+    of clients.
     """
     # The other apps are read through their selectors only (imported here, not at module
     # level: outsourcing's models and services never depend on providers or reviews).
@@ -172,7 +172,7 @@ def portfolio(
     if show == "attention":
         clients = [c for c in clients if c.needs_attention]
     if sort == "value":  # the one sort that needs every client's tasks summed
-        summaries = outsource_summary_for_businesses(c.business for c in clients)
+        summaries = outsource_summary_for_businesses(_business(c.membership) for c in clients)
         for c in clients:
             c.outsource = summaries[c.membership.business_id]
     _label, key, descending = PORTFOLIO_SORTS[sort]
@@ -181,7 +181,7 @@ def portfolio(
 
     shown: Page[Any] = Paginator(clients, PORTFOLIO_PAGE_SIZE).get_page(page)
     on_page: list[_Client] = list(shown.object_list)
-    businesses = [c.business for c in on_page]
+    businesses = [_business(c.membership) for c in on_page]
     if on_page and not every_client_reviews:
         add_reviews(on_page, portfolio_summary(businesses=businesses, today=todays))
     if on_page and sort != "value":
