@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -38,7 +39,7 @@ def business_update(
 
     A new hourly value rescores every task of the business in the same transaction: each
     task's cached call and figures (OwnerTask.suggested_call...) depend on it."""
-    old_hourly = Business.objects.values_list("hourly_value", flat=True).get(pk=business.pk)
+    old_hourly = _hourly_value_locked(business.pk)
     business.name = name
     business.currency = currency
     business.timezone = timezone
@@ -48,6 +49,23 @@ def business_update(
     if business.hourly_value != old_hourly:
         tasks_rescore(business=business)
     return business
+
+
+def _hourly_value_locked(business_id: UUID) -> Decimal:
+    """The business's hourly value as the database has it, with its row locked until this
+    transaction ends. Every write that scores tasks takes this lock first, so a task saved while
+    the owner changes the hourly value is scored with the value that wins, not a copy the request
+    read earlier (on SQLite, whose writes are serialised anyway, the read is simply fresh)."""
+    hourly: Decimal = (
+        Business.objects.select_for_update()
+        .values_list("hourly_value", flat=True)
+        .get(pk=business_id)
+    )
+    return hourly
+
+
+def _refresh_hourly_value(business: Business) -> None:
+    business.hourly_value = _hourly_value_locked(business.pk)
 
 
 def tasks_rescore(*, business: Business) -> int:
@@ -81,6 +99,7 @@ TASK_FIELDS = (
 @transaction.atomic
 def task_create(*, business: Business, actor: User, **fields: Any) -> OwnerTask:
     """Add a task to the business's inventory."""
+    _refresh_hourly_value(business)
     task = OwnerTask(business=business, **_task_fields(fields))
     task.full_clean()
     task.save()
@@ -90,6 +109,7 @@ def task_create(*, business: Business, actor: User, **fields: Any) -> OwnerTask:
 @transaction.atomic
 def task_update(*, task: OwnerTask, actor: User, **fields: Any) -> OwnerTask:
     """Change a task's figures. The override (if any) stays until the owner clears it."""
+    _refresh_hourly_value(task.business)
     for name, value in _task_fields(fields).items():
         setattr(task, name, value)
     task.full_clean()
@@ -121,6 +141,7 @@ def tasks_create_from_starter(
     A starter whose name the business already has is skipped, so submitting the checklist
     twice does not double the inventory.
     """
+    _refresh_hourly_value(business)
     existing = {
         name.lower()
         for name in OwnerTask.objects.for_business(business).values_list("name", flat=True)
@@ -148,6 +169,7 @@ def tasks_create_from_starter(
 @transaction.atomic
 def tasks_import(*, business: Business, actor: User, rows: list[dict[str, Any]]) -> list[OwnerTask]:
     """Create every row (already validated) in one transaction: all or nothing."""
+    _refresh_hourly_value(business)
     tasks = [OwnerTask(business=business, **_task_fields(row)) for row in rows]
     for task in tasks:
         task.full_clean()
