@@ -64,7 +64,9 @@ def _hourly_value_locked(business_id: UUID) -> Decimal:
     return hourly
 
 
-def _refresh_hourly_value(business: Business) -> None:
+def business_lock_for_scoring(business: Business) -> None:
+    """Lock the business row for this transaction and refresh `business.hourly_value`: call it
+    before scoring tasks (other apps' writes that change a task's figures too)."""
     business.hourly_value = _hourly_value_locked(business.pk)
 
 
@@ -99,7 +101,7 @@ TASK_FIELDS = (
 @transaction.atomic
 def task_create(*, business: Business, actor: User, **fields: Any) -> OwnerTask:
     """Add a task to the business's inventory."""
-    _refresh_hourly_value(business)
+    business_lock_for_scoring(business)
     task = OwnerTask(business=business, **_task_fields(fields))
     task.full_clean()
     task.save()
@@ -109,7 +111,7 @@ def task_create(*, business: Business, actor: User, **fields: Any) -> OwnerTask:
 @transaction.atomic
 def task_update(*, task: OwnerTask, actor: User, **fields: Any) -> OwnerTask:
     """Change a task's figures. The override (if any) stays until the owner clears it."""
-    _refresh_hourly_value(task.business)
+    business_lock_for_scoring(task.business)
     for name, value in _task_fields(fields).items():
         setattr(task, name, value)
     task.full_clean()
@@ -141,7 +143,7 @@ def tasks_create_from_starter(
     A starter whose name the business already has is skipped, so submitting the checklist
     twice does not double the inventory.
     """
-    _refresh_hourly_value(business)
+    business_lock_for_scoring(business)
     existing = {
         name.lower()
         for name in OwnerTask.objects.for_business(business).values_list("name", flat=True)
@@ -169,7 +171,7 @@ def tasks_create_from_starter(
 @transaction.atomic
 def tasks_import(*, business: Business, actor: User, rows: list[dict[str, Any]]) -> list[OwnerTask]:
     """Create every row (already validated) in one transaction: all or nothing."""
-    _refresh_hourly_value(business)
+    business_lock_for_scoring(business)
     tasks = [OwnerTask(business=business, **_task_fields(row)) for row in rows]
     for task in tasks:
         task.full_clean()

@@ -23,6 +23,7 @@ from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone
 
+from outsourcing import services as outsourcing_services
 from outsourcing.models import Business, Membership, OwnerTask
 
 from . import fit
@@ -624,7 +625,10 @@ TERM_FIELDS = (
 
 def _outsource_tasks(job: JobDescription, agreed_price: Decimal, billing_period: str) -> None:
     """The job's tasks become outsourced; a recurring price is spread evenly as their cost."""
-    # Saving a task re-scores it against its business's hourly value: read the business once.
+    # Saving a task re-scores it against its business's hourly value: lock the business first
+    # (as the task writes do, so a concurrent change of hourly value cannot slip in between),
+    # then read it once with the tasks.
+    outsourcing_services.business_lock_for_scoring(job.business)
     tasks = list(job.tasks.select_related("business").order_by("pk"))
     monthly = fit.monthly_equivalent(agreed_price, billing_period)
     shares = fit.spread_evenly(monthly, len(tasks)) if monthly is not None else []

@@ -7,6 +7,7 @@ read the hourly value again, so they never store figures for a value the busines
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -16,7 +17,9 @@ from django.test.utils import CaptureQueriesContext
 from outsourcing import services
 from outsourcing.models import Business, OwnerTask
 from outsourcing.starter import STARTER_TASKS
+from providers import services as providers_services
 from tests.factories import OwnerTaskFactory
+from tests.providers.factories import CandidateFactory, JobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,5 +78,28 @@ def test_the_task_writes_lock_the_business_row(owner):
         )
     reads = [q["sql"] for q in ctx.captured_queries if '"hourly_value"' in q["sql"]]
     assert len(reads) == 1 and reads[0].startswith("SELECT")
+    if connection.features.has_select_for_update:
+        assert "FOR UPDATE" in reads[0]
+
+
+def test_hire_locks_the_business_and_scores_with_the_new_hourly_value(owner):
+    """The providers' hire re-scores the tasks it outsources (their provider cost changes)."""
+    job = JobFactory(business=owner.business)
+    task = OwnerTaskFactory(business=owner.business, hours_per_month=D("10"))
+    job.tasks.set([task])
+    candidate = CandidateFactory(job=job)
+    change_hourly_value(owner.business.pk, D("50"), owner.user)
+    with CaptureQueriesContext(connection) as ctx:
+        providers_services.engagement_hire(
+            candidate=candidate,
+            actor=owner.user,
+            start_date=date(2026, 1, 1),
+            agreed_price=D("300"),
+            billing_period="monthly",
+        )
+    stored = OwnerTask.objects.get(pk=task.pk)
+    assert stored.opportunity_cost == D("500.00") and stored.net_benefit == D("200.00")
+    reads = [q["sql"] for q in ctx.captured_queries if '"hourly_value"' in q["sql"]]
+    assert reads and reads[0].startswith("SELECT")
     if connection.features.has_select_for_update:
         assert "FOR UPDATE" in reads[0]
