@@ -6,7 +6,6 @@ coach_services does the writing, coach_selectors and activity do the reading.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from datetime import date
 from uuid import UUID
@@ -28,6 +27,7 @@ from .coach_forms import AccessForm, ClientBusinessForm, CoachInvitationForm, Ow
 from .coach_selectors import PortfolioRow
 from .coach_services import CoachError, SentInvitation
 from .context_processors import business_url_maker
+from .fragments import esc
 from .models import Invitation, Membership
 from .scoring import format_hours, format_money
 from .tenancy import business_for, membership_for, owner_business_for, user_memberships
@@ -94,31 +94,31 @@ def _portfolio_row(
     day_format: Callable[[date], str],
 ) -> str:
     """One client's row of the portfolio table (coach/portfolio.html places them), built here
-    rather than by template nodes per cell; every text is escaped (html.escape, which Django's
-    escape uses too) and the counts are ints."""
+    rather than by template nodes per cell; every text is escaped (`fragments.esc`) and the
+    counts are ints."""
     attention = row.needs_attention
     warning = ' class="table-warning"' if attention else ""
     outsource = (
-        html.escape(
+        esc(
             f"{format_hours(row.outsource_hours)} h · "
             f"{format_money(row.outsource_value, row.business.currency)}"
         )
         if row.outsource_tasks
         else '<span class="text-body-secondary">—</span>'
     )
-    notice = html.escape(day_format(row.next_notice_deadline)) if row.next_notice_deadline else "—"
+    notice = esc(day_format(row.next_notice_deadline)) if row.next_notice_deadline else "—"
     return (
         f'<tr data-testid="portfolio-row"{warning}>'
-        f'<th scope="row"><a href="{html.escape(dashboard)}" class="fw-semibold">'
-        f"{html.escape(row.business.name)}</a>"
+        f'<th scope="row"><a href="{esc(dashboard)}" class="fw-semibold">'
+        f"{esc(row.business.name)}</a>"
         + (
             ' <span class="badge text-bg-secondary ms-1">view only</span>'
             if row.membership.access == Membership.Access.VIEW
             else ""
         )
         + (' <span class="badge text-bg-warning ms-1">needs attention</span>' if attention else "")
-        + f'<div class="small"><a href="{html.escape(people)}">People</a> · '
-        f'<a href="{html.escape(activity)}">Activity</a></div></th>'
+        + f'<div class="small"><a href="{esc(people)}">People</a> · '
+        f'<a href="{esc(activity)}">Activity</a></div></th>'
         f'<td class="text-end text-nowrap">{outsource}</td>'
         f'<td class="text-end">{int(row.active_engagements)}</td>'
         f'<td class="text-end">{int(row.reviews_due_soon)}</td>'

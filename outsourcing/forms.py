@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import html
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from .fragments import esc
 from .models import MAX_HOURS_PER_MONTH, MAX_MONEY, Business, OwnerTask, timezone_choices
 from .starter import STARTER_BY_KEY, STARTER_TASKS, StarterTask
 
@@ -57,8 +57,8 @@ class PlainSelect(forms.Select):
         final = self.build_attrs(self.attrs, attrs)
         chosen = {str(v) for v in self.format_value(value)}
         options = "".join(
-            f'<option value="{html.escape(str(choice))}"'
-            f"{' selected' if str(choice) in chosen else ''}>{html.escape(str(label))}</option>"
+            f'<option value="{esc(choice)}"'
+            f"{' selected' if str(choice) in chosen else ''}>{esc(label)}</option>"
             for choice, label in self.choices
         )
         return format_html(

@@ -51,11 +51,6 @@ def timezone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-def _decimal(value: Decimal | float | str) -> Decimal:
-    """A Decimal from what a field may hold before it is saved (an int or str from code)."""
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
 def money_field(**kwargs: object) -> models.DecimalField:
     return models.DecimalField(
         max_digits=10,
@@ -335,17 +330,17 @@ class OwnerTask(models.Model):
     def figures(self) -> scoring.TaskFigures:
         cost = self.provider_monthly_cost
         return scoring.TaskFigures(
-            hours_per_month=_decimal(self.hours_per_month),
+            hours_per_month=scoring.as_decimal(self.hours_per_month),
             owner_skill=int(self.owner_skill),
             customer_contact=self.customer_contact,
             compliance_risk=self.compliance_risk,
             primary_focus=bool(self.primary_focus),
-            provider_monthly_cost=None if cost is None else _decimal(cost),
+            provider_monthly_cost=None if cost is None else scoring.as_decimal(cost),
         )
 
     def score(self, hourly_value: Decimal) -> None:
         """Set the cached call and figures from the rules (no save)."""
-        result = scoring.score(self.figures(), _decimal(hourly_value))
+        result = scoring.score(self.figures(), scoring.as_decimal(hourly_value))
         self.suggested_call = result.call
         self.opportunity_cost = result.opportunity_cost
         self.net_benefit = result.net_benefit

@@ -46,6 +46,12 @@ class Decision:
     caution: str = ""
 
 
+def as_decimal(value: Decimal | float | str) -> Decimal:
+    """A Decimal from what a field or a sum may hold: an int or str from code before a save, a
+    float from SQLite (which adds decimals as floating point)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def money(amount: Decimal) -> Decimal:
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 

@@ -226,11 +226,6 @@ GROUP_SUMS = {
 HOURS_STEP = Decimal("0.1")
 
 
-def _decimal(value: Decimal | float) -> Decimal:
-    """A sum as Decimal: SQLite returns a float (rounded to the column's step later)."""
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
 class _Totals:
     """Adds up the groups of one business into `summarise`'s figures."""
 
@@ -264,7 +259,7 @@ class _Totals:
         self.quoted += group["quoted"]
         for name in ("hours", "value", "cost", "net"):
             if group[name] is not None:
-                setattr(self, name, getattr(self, name) + _decimal(group[name]))
+                setattr(self, name, getattr(self, name) + scoring.as_decimal(group[name]))
 
     def lowest_rank_shown(self) -> int:
         """The lowest CALL_ORDER rank among the dashboard's top DASHBOARD_TOP active tasks."""
@@ -290,7 +285,7 @@ def _summary(
     floating point."""
 
     def rounded(total: Decimal | float | None, step: Decimal) -> Decimal:
-        return Decimal(0) if total is None else _decimal(total).quantize(step)
+        return Decimal(0) if total is None else scoring.as_decimal(total).quantize(step)
 
     return Summary(
         tasks=tasks,
@@ -516,7 +511,7 @@ def _ranked_task(values: tuple[Any, ...], business: Business) -> OwnerTask:
     for name, step in _RANKED_DECIMALS.items():
         value = fields[name]
         if value is not None and not isinstance(value, Decimal):
-            fields[name] = Decimal(str(value)).quantize(step)
+            fields[name] = scoring.as_decimal(value).quantize(step)
     fields["primary_focus"] = bool(fields["primary_focus"])
     fields["business_id"] = business.pk
     # from_db wants the loaded fields in the model's field order.

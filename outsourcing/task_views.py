@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from decimal import Decimal
 from uuid import UUID
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from . import selectors, services, task_csv
 from .forms import OverrideForm, OwnerTaskForm, StarterFormSet, TaskFilterForm, TaskImportForm
+from .fragments import esc
 from .models import Business, OwnerTask
 from .starter import STARTER_TASKS
 from .templatetags import money as money_tags
@@ -44,15 +44,11 @@ def task_url_maker(business: Business) -> Callable[[int], str]:
 
 # The dashboard's lists reach the template as ready HTML, one fragment per task: through the
 # template engine each row's dozen variables and filters cost more than the rest of the page
-# together. Every value goes through `esc` (html.escape, as Django's escape does). The markup
+# together. Every value goes through `esc` (fragments.py). The markup
 # is the one the templates had; the strings are the template filters' (money, money0,
 # call_css, truncatechars).
 FILL = {"outsource": "#198754", "consider": "#ffc107"}
 KEEP_FILL = "#0d6efd"
-
-
-def esc(value: object) -> str:
-    return html.escape(str(value))
 
 
 def _ranked_item(row: selectors.TaskRow, url: str, currency: str) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 from uuid import UUID
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from outsourcing.fragments import esc
 from outsourcing.models import OwnerTask
 from outsourcing.tenancy import business_for
 from outsourcing.types import AuthedRequest
@@ -320,10 +320,8 @@ def job_save_template_view(request: AuthedRequest, business_id: UUID, pk: int) -
 
 # The compare table reaches the template as ready HTML, one fragment per candidate: through
 # the template engine its thirty-odd variables and filters per row cost more than the
-# page's own queries. Every value goes through `esc` (html.escape, as Django's escape does);
+# page's own queries. Every value goes through `esc` (fragments.py);
 # the markup is the one the template had, numbers print as they did there.
-def esc(value: object) -> str:
-    return html.escape(str(value))
 
 
 def _compare_row(row: selectors.CompareRow, *, first: bool, can_hire: bool, currency: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 from uuid import UUID
 
 import icalendar
@@ -20,6 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from outsourcing.fragments import esc
 from outsourcing.models import Business
 from outsourcing.tenancy import business_for
 from outsourcing.types import AuthedRequest
@@ -107,10 +107,8 @@ def review_detail_view(request: AuthedRequest, business_id: UUID, pk: int) -> Ht
 
 # The duties of the review form reach the template as ready HTML, one fieldset per duty:
 # through the template engine its radios' variables cost more than the rest of the page.
-# Every value goes through `esc` (html.escape, as Django's escape does); the markup is the
+# Every value goes through `esc` (fragments.py); the markup is the
 # one the template had (each radio as RadioSelect renders it, attrs class form-check-input).
-def esc(value: object) -> str:
-    return html.escape(str(value))
 
 
 def _duty_fieldset(row: DutyRow) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -354,6 +355,17 @@ def _post(client: Client, url: str, data: dict[str, Any], who: str) -> Any:
         raise AssertionError(f"POST {url} as {who} raised {exc!r} with {_short(data)}") from exc
 
 
+def _forms_on(page: Any, url: str, ours: Callable[[str], object]) -> list[Form]:
+    """The forms of `page` whose action `ours` accepts; for a page without one (a POST-only
+    action), one form with made-up fields posting to `url`."""
+    forms: list[Form] = []
+    if page.status_code == 200 and "html" in page.get("Content-Type", ""):
+        parser = FormParser(url)
+        parser.feed(page.content.decode())
+        forms = [f for f in parser.forms if ours(f.action)]
+    return forms or [Form(action=url, multipart=False)]
+
+
 def _business_action(url: str, business: Business) -> str | None:
     """The URL name of a form action when it is a URL of `business` (None otherwise)."""
     try:
@@ -386,13 +398,7 @@ def test_forms_survive_arbitrary_input(name: str):
     page = right.get(url)
     assert page.status_code < 500, f"GET {url} answered {page.status_code}"
 
-    forms: list[Form] = []
-    if page.status_code == 200 and "html" in page.get("Content-Type", ""):
-        parser = FormParser(url)
-        parser.feed(page.content.decode())
-        forms = [f for f in parser.forms if _business_action(f.action, owner.business)]
-    if not forms:
-        forms = [Form(action=url, multipart=False)]  # a POST-only action: made-up fields
+    forms = _forms_on(page, url, lambda action: _business_action(action, owner.business))
 
     other_checksum = Checksum(other.business)
     every_checksum = Checksum()
@@ -480,13 +486,7 @@ def test_global_forms_survive_arbitrary_input(name: str):
     right.force_login(owner.user)
     page = right.get(url)
     assert page.status_code < 500, f"GET {url} answered {page.status_code}"
-    forms: list[Form] = []
-    if page.status_code == 200 and "html" in page.get("Content-Type", ""):
-        parser = FormParser(url)
-        parser.feed(page.content.decode())
-        forms = [f for f in parser.forms if _global_action(f.action)]
-    if not forms:
-        forms = [Form(action=url, multipart=False)]
+    forms = _forms_on(page, url, _global_action)
     other_checksum = Checksum(other.business)
     other_before = other_checksum()
     for form in forms:
