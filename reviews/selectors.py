@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -461,27 +461,22 @@ def _notice_deadline_sql(vendor: str) -> str:
     return "(e.renewal_date - e.notice_period_days)"
 
 
-def _on_their_day(
-    today: dt.date | Mapping[str, dt.date], test: str, days: Callable[[dt.date], list[dt.date]]
-) -> tuple[str, list[Any], bool]:
-    """`test` (SQL with %s for each of `days(today)`) with each business's own today: `today` is
-    one date for all, or a date per time zone name (every zone of the businesses concerned).
-    One condition per distinct date, a few at most (the zones' dates span three days), on the
-    business's time zone. Returns the SQL, its parameters and whether it needs the business
-    table joined as `b`."""
+def _their_day(today: dt.date | Mapping[str, dt.date], days: int = 0) -> tuple[str, list[Any]]:
+    """SQL for each business's own today (plus `days` days), from its time zone (`b.timezone`):
+    `today` is one date for all, or a date per time zone name (every zone of the businesses
+    concerned). One `CASE` on the zone, worked out once per business in the statement's scope,
+    so the conditions compare plain columns: PostgreSQL plans that in half the time of one
+    condition per date (the attention count at 200 clients: 3.0 -> 2.2 ms). Returns the SQL
+    and its parameters."""
     adapt = connection.ops.adapt_datefield_value
+    shift = dt.timedelta(days=days)
+    if not isinstance(today, dt.date) and len(set(today.values())) == 1:
+        today = next(iter(today.values()))
     if isinstance(today, dt.date):
-        return f"({test})", [adapt(d) for d in days(today)], False
-    zones_by_day: dict[dt.date, list[str]] = defaultdict(list)
-    for zone, day in today.items():
-        zones_by_day[day].append(zone)
-    if len(zones_by_day) == 1:
-        return f"({test})", [adapt(d) for d in days(next(iter(zones_by_day)))], False
-    parts, params = [], []
-    for day, zones in zones_by_day.items():
-        parts.append(f"(b.timezone IN ({', '.join(['%s'] * len(zones))}) AND {test})")
-        params += [*zones, *(adapt(d) for d in days(day))]
-    return f"({' OR '.join(parts)})", params, True
+        return "%s", [adapt(today + shift)]
+    cases = " ".join(["WHEN %s THEN %s"] * len(today))
+    params = [value for zone, day in today.items() for value in (zone, adapt(day + shift))]
+    return f"CASE b.timezone {cases} END", params
 
 
 def _portfolio_scope(
@@ -518,48 +513,42 @@ def portfolio_summary(
         return out
     scope, scope_params = scoped
 
-    def soon(day: dt.date) -> list[dt.date]:
-        return [day, day + dt.timedelta(days=30)]
-
     deadline = _notice_deadline_sql(connection.vendor)
-    ahead, ahead_params, ahead_join = _on_their_day(
-        today, f"e.renewal_date >= %s AND {deadline} >= %s", lambda day: [day, day]
-    )
-    due, due_params, due_join = _on_their_day(today, "r.due_date >= %s AND r.due_date <= %s", soon)
-    late, late_params, late_join = _on_their_day(today, "r.due_date < %s", lambda day: [day])
-    zones = f"INNER JOIN {_BUSINESS} b ON b.id = e.business_id"
+    today_sql, today_params = _their_day(today)
+    horizon_sql, horizon_params = _their_day(today, 30)
     # One statement, so one round trip: each row is one business's engagements, reviews or
     # flags (the first column says which). The engagements come first: their date column
-    # gives the union its type on PostgreSQL.
-    sql = f"""SELECT 'engagements', e.business_id, COUNT(*),
-            MIN(CASE WHEN {ahead} THEN {deadline} END), 0
-        FROM {_ENGAGEMENT} e {zones if ahead_join else ""}
-        WHERE e.business_id IN ({scope}) AND e.status = %s
+    # gives the union its type on PostgreSQL. `asked` holds each business's today and the end
+    # of its next 30 days.
+    sql = f"""WITH asked(id, today, horizon) AS (
+        SELECT b.id, {today_sql}, {horizon_sql} FROM {_BUSINESS} b WHERE b.id IN ({scope}))
+    SELECT 'engagements', e.business_id, COUNT(*),
+            MIN(CASE WHEN e.renewal_date >= a.today AND {deadline} >= a.today
+                THEN {deadline} END), 0
+        FROM {_ENGAGEMENT} e INNER JOIN asked a ON a.id = e.business_id
+        WHERE e.status = %s
         GROUP BY e.business_id
     UNION ALL
-    SELECT 'reviews', e.business_id, COUNT(CASE WHEN {due} THEN 1 END), NULL,
-            COUNT(CASE WHEN {late} THEN 1 END)
+    SELECT 'reviews', e.business_id,
+            COUNT(CASE WHEN r.due_date >= a.today AND r.due_date <= a.horizon THEN 1 END), NULL,
+            COUNT(CASE WHEN r.due_date < a.today THEN 1 END)
         FROM {_REVIEW} r INNER JOIN {_ENGAGEMENT} e ON e.id = r.engagement_id
-            {zones if due_join or late_join else ""}
-        WHERE e.business_id IN ({scope}) AND r.status = %s AND e.status = %s
-            AND NOT r.second_opinion
+            INNER JOIN asked a ON a.id = e.business_id
+        WHERE r.status = %s AND e.status = %s AND NOT r.second_opinion
         GROUP BY e.business_id
     UNION ALL
     SELECT 'flags', e.business_id, COUNT(*), NULL, 0
         FROM {_FLAG} f INNER JOIN {_ENGAGEMENT} e ON e.id = f.engagement_id
-        WHERE e.business_id IN ({scope}) AND f.status = %s
+        WHERE e.business_id IN (SELECT id FROM asked) AND f.status = %s
         GROUP BY e.business_id"""  # noqa: S608 — model names and placeholders only
     active, due_status = Engagement.Status.ACTIVE.value, Review.Status.DUE.value
     params = [
-        *ahead_params,
+        *today_params,
+        *horizon_params,
         *scope_params,
         active,
-        *due_params,
-        *late_params,
-        *scope_params,
         due_status,
         active,
-        *scope_params,
         ReplacementFlag.Status.OPEN.value,
     ]
     date_field = Engagement._meta.get_field("renewal_date")
@@ -589,41 +578,44 @@ def portfolio_attention_count(
     notice deadline within `days` days: what `portfolio_summary`'s figures would tell for each
     of them, counted by the database (a coach's page shows only some businesses' figures).
     `today` as for `portfolio_summary`. One query."""
-    # The coached businesses written once, as a common table expression, rather than the same
-    # subquery in each part: 3.5 -> 2.7 ms on PostgreSQL for 200 clients, SQLite a little faster.
-    scope = "SELECT id FROM coached"
+    # The coached businesses written once, as a common table expression, with each one's today
+    # and the end of its notice window, rather than the same subquery in each part: 3.5 -> 2.2
+    # ms on PostgreSQL for 200 clients, SQLite a little faster. The overdue part is written as
+    # CROSS JOINs because SQLite takes that as the order to join in (businesses, then their
+    # engagements, then their reviews); left to itself it walks every review due before each
+    # business's today (24 ms). PostgreSQL plans CROSS JOIN with conditions as any join.
     deadline = _notice_deadline_sql(connection.vendor)
-    late, late_params, late_join = _on_their_day(today, "r.due_date < %s", lambda day: [day])
-    near, near_params, near_join = _on_their_day(
-        today,
-        f"e.renewal_date >= %s AND {deadline} >= %s AND {deadline} <= %s",
-        lambda day: [day, day, day + dt.timedelta(days=days)],
-    )
-    zones = f"INNER JOIN {_BUSINESS} b ON b.id = e.business_id"
-    sql = f"""WITH coached(id) AS ({_COACHED}) SELECT COUNT(*) FROM (
+    today_sql, today_params = _their_day(today)
+    horizon_sql, horizon_params = _their_day(today, days)
+    sql = f"""WITH coached(id, today, horizon) AS (
+        SELECT b.id, {today_sql}, {horizon_sql} FROM {_BUSINESS} b
+            INNER JOIN {_MEMBERSHIP} m ON m.business_id = b.id
+            WHERE m.user_id = %s AND m.role = %s)
+    SELECT COUNT(*) FROM (
         SELECT e.business_id
-            FROM {_REVIEW} r INNER JOIN {_ENGAGEMENT} e ON e.id = r.engagement_id
-                {zones if late_join else ""}
-            WHERE e.business_id IN ({scope}) AND r.status = %s AND e.status = %s
-                AND NOT r.second_opinion AND {late}
+            FROM coached c CROSS JOIN {_ENGAGEMENT} e CROSS JOIN {_REVIEW} r
+            WHERE e.business_id = c.id AND r.engagement_id = e.id
+                AND r.status = %s AND e.status = %s AND NOT r.second_opinion
+                AND r.due_date < c.today
         UNION
         SELECT e.business_id
             FROM {_FLAG} f INNER JOIN {_ENGAGEMENT} e ON e.id = f.engagement_id
-            WHERE e.business_id IN ({scope}) AND f.status = %s
+            WHERE e.business_id IN (SELECT id FROM coached) AND f.status = %s
         UNION
-        SELECT e.business_id FROM {_ENGAGEMENT} e {zones if near_join else ""}
-            WHERE e.business_id IN ({scope}) AND e.status = %s AND {near}
+        SELECT e.business_id FROM {_ENGAGEMENT} e INNER JOIN coached c ON c.id = e.business_id
+            WHERE e.status = %s AND e.renewal_date >= c.today
+                AND {deadline} >= c.today AND {deadline} <= c.horizon
     ) attention"""  # noqa: S608 — model names and placeholders only
     active = Engagement.Status.ACTIVE.value
     params = [
+        *today_params,
+        *horizon_params,
         coach.pk,
         Membership.Role.COACH.value,
         Review.Status.DUE.value,
         active,
-        *late_params,
         ReplacementFlag.Status.OPEN.value,
         active,
-        *near_params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
