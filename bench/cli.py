@@ -212,17 +212,21 @@ def run_pages(
     with server.gunicorn(
         env, workers=opts.workers, cwd=ROOT, log=work / f"gunicorn-{db.label.lower()}.log"
     ) as port:
-        for page in info["pages"]:
-            who = page["who"]
-            cookie = f"{info['cookie_name']}={info['cookies'][who]}" if who else None
-            sample = server.measure(
-                port,
+        targets = [
+            (
                 page["url"],
-                cookie=cookie,
-                requests=scale.requests,
-                warmup=scale.warmup,
-                max_seconds=scale.page_seconds,
+                f"{info['cookie_name']}={info['cookies'][page['who']]}" if page["who"] else None,
             )
+            for page in info["pages"]
+        ]
+        samples = server.measure(
+            port,
+            targets,
+            requests=scale.requests,
+            warmup=scale.warmup,
+            max_seconds=scale.page_seconds,
+        )
+        for page, sample in zip(info["pages"], samples, strict=True):
             bad = {s: n for s, n in sample.statuses.items() if s != 200}
             if bad:
                 raise SystemExit(f"{page['name']} ({page['url']}) answered {bad} over HTTP")
@@ -443,7 +447,8 @@ def render(
         "## Pages",
         "",
         f"gunicorn `--workers {opts.workers}` on 127.0.0.1 with `DJANGO_DEBUG=false`; one request "
-        f"at a time, {scale.warmup} untimed then up to {scale.requests} timed per page (a new "
+        f"at a time, {scale.warmup} untimed then up to {scale.requests} timed per page, the pages "
+        "taken in turn so that each is timed over the same stretch of time (a new "
         "connection each: gunicorn's sync workers do not keep connections alive). Queries are "
         "counted in-process with Django's test client, apart from the timing. The floor is the "
         "login page.",

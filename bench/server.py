@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,30 +100,41 @@ def _get(port: int, path: str, headers: Mapping[str, str]) -> tuple[int, float]:
 
 def measure(
     port: int,
-    path: str,
+    pages: Sequence[tuple[str, str | None]],
     *,
-    cookie: str | None,
     requests: int,
     warmup: int,
     max_seconds: float,
-) -> Sample:
-    """`warmup` untimed GETs, then up to `requests` timed ones or `max_seconds`, one at a time.
+) -> list[Sample]:
+    """For each (path, cookie): `warmup` untimed GETs, then up to `requests` timed ones, one
+    request at a time, the pages taken in turn (one request each per round, the round's first
+    page rotating), until `max_seconds` a page have passed. Interleaved, every page is timed
+    over the same stretch of time: on a shared machine whose speed drifts over seconds, pages
+    measured one after the other would each get a different machine (the floor included).
 
     gunicorn's sync workers close the connection after each response, so every request opens
     its own connection (the floor page pays the same cost).
     """
-    headers = {"Host": HOST, "User-Agent": "outsourcing-bench"}
-    if cookie:
-        headers["Cookie"] = cookie
-    for _ in range(warmup):
-        _get(port, path, headers)
-    sample = Sample()
+    headers = []
+    for path, cookie in pages:
+        h = {"Host": HOST, "User-Agent": "outsourcing-bench"}
+        if cookie:
+            h["Cookie"] = cookie
+        headers.append(h)
+        for _ in range(warmup):
+            _get(port, path, h)
+    samples = [Sample() for _ in pages]
     started = time.perf_counter()
-    for _ in range(requests):
-        status, ms = _get(port, path, headers)
-        sample.statuses[status] = sample.statuses.get(status, 0) + 1
-        sample.latencies_ms.append(ms)
-        if time.perf_counter() - started > max_seconds:
+    for round_number in range(requests):
+        for offset in range(len(pages)):
+            i = (round_number + offset) % len(pages)
+            status, ms = _get(port, pages[i][0], headers[i])
+            sample = samples[i]
+            sample.statuses[status] = sample.statuses.get(status, 0) + 1
+            sample.latencies_ms.append(ms)
+        if time.perf_counter() - started > max_seconds * len(pages):
             break
-    sample.seconds = time.perf_counter() - started
-    return sample
+    elapsed = time.perf_counter() - started
+    for sample in samples:
+        sample.seconds = elapsed / len(pages)
+    return samples
