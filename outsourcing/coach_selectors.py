@@ -143,7 +143,7 @@ def portfolio(
     """
     # The other apps are read through their selectors only (imported here, not at module
     # level: outsourcing's models and services never depend on providers or reviews).
-    from reviews.selectors import portfolio_attention_count, portfolio_summary
+    from reviews.selectors import portfolio_summary, portfolio_summary_and_attention
 
     from .selectors import outsource_summary_for_businesses
 
@@ -159,13 +159,10 @@ def portfolio(
             c.needs_attention = _needs_attention(c.reviews, todays[c.membership.business_timezone])
 
     every_client_reviews = sort in REVIEW_SORTS or show == "attention"
-    if not clients:
-        attention = 0
-    elif every_client_reviews:
+    attention = 0  # counted below, with the page's figures, unless every client's are read
+    if clients and every_client_reviews:
         add_reviews(clients, portfolio_summary(coach=user, today=todays))
         attention = sum(1 for c in clients if c.needs_attention)
-    else:
-        attention = portfolio_attention_count(coach=user, today=todays, days=ATTENTION_DAYS)
 
     if q:
         clients = [c for c in clients if q.lower() in c.membership.business_name.lower()]
@@ -182,8 +179,12 @@ def portfolio(
     shown: Page[Any] = Paginator(clients, PORTFOLIO_PAGE_SIZE).get_page(page)
     on_page: list[_Client] = list(shown.object_list)
     businesses = [_business(c.membership) for c in on_page]
-    if on_page and not every_client_reviews:
-        add_reviews(on_page, portfolio_summary(businesses=businesses, today=todays))
+    if total and not every_client_reviews:
+        # The page's figures and the count over every client, in one statement.
+        figures, attention = portfolio_summary_and_attention(
+            businesses=businesses, coach=user, today=todays, days=ATTENTION_DAYS
+        )
+        add_reviews(on_page, figures)
     if on_page and sort != "value":
         summaries = outsource_summary_for_businesses(businesses)
         for c in on_page:

@@ -18,7 +18,11 @@ from outsourcing.tenancy import MembershipEntry
 from providers.models import Engagement
 from reviews import cadence
 from reviews.models import ReplacementFlag, Review
-from reviews.selectors import portfolio_attention_count, portfolio_summary
+from reviews.selectors import (
+    portfolio_attention_count,
+    portfolio_summary,
+    portfolio_summary_and_attention,
+)
 from tests.factories import BusinessFactory, MembershipFactory, OwnerTaskFactory, UserFactory
 from tests.reviews.factories import engagement_for
 
@@ -419,3 +423,31 @@ def test_the_rows_dates_read_as_date_format_has_them():
     days = [dt.date(2026, month, day) for month in range(1, 13) for day in (1, 9, 28)]
     days += [dt.date(1999, 12, 31), dt.date(2026, 2, 1)]  # a month seen again
     assert [day_format(d) for d in days] == [date_format(d, "j M Y") for d in days]
+
+
+def test_page_figures_and_attention_in_one_statement_agree_with_each_alone():
+    coach, attention = mixed_clients(18)
+    todays = coach_selectors.local_todays(ZONE_TODAYS, NOW)
+    businesses = list(Business.objects.filter(pk__in=attention).order_by("name")[:7])
+    with CaptureQueriesContext(connection) as ctx:
+        figures, count = portfolio_summary_and_attention(
+            businesses=businesses, coach=coach, today=todays, days=30
+        )
+    assert len(ctx.captured_queries) == 1
+    assert count == portfolio_attention_count(coach=coach, today=todays, days=30)
+    assert count == sum(attention.values())
+    alone = portfolio_summary(businesses=businesses, today=todays)
+    assert {b.pk: figures[b.pk] for b in businesses} == {b.pk: alone[b.pk] for b in businesses}
+    # no business on the page (a search that matches none): the count alone
+    figures, count = portfolio_summary_and_attention(
+        businesses=[], coach=coach, today=todays, days=30
+    )
+    assert (dict(figures), count) == ({}, sum(attention.values()))
+
+
+def test_a_search_that_matches_no_client_still_counts_who_needs_attention(rf):
+    coach, attention = mixed_clients(12)
+    memberships = memberships_of(rf, coach)
+    found = coach_selectors.portfolio(user=coach, memberships=memberships, now=NOW, q="zzz")
+    assert list(found.page.object_list) == []
+    assert found.attention_count == sum(attention.values()) > 0
