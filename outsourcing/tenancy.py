@@ -88,12 +88,16 @@ _WANTED = [
 
 # Read on every signed-in page: written out, it costs a fraction of what Django spends
 # building and compiling the same statement.
-_USER_MEMBERSHIPS = f"""SELECT {_ENTRY_COLUMNS},
-        {", ".join(f"CASE WHEN m.business_id = %(wanted)s THEN {c} END" for c in _WANTED)}
+_USER_MEMBERSHIPS = f"""SELECT {_ENTRY_COLUMNS}
     FROM {Membership._meta.db_table} m INNER JOIN {Business._meta.db_table} b
         ON b.id = m.business_id
     WHERE m.user_id = %(user)s
     ORDER BY b.name, m.business_id"""  # noqa: S608 — no user input in the text
+_USER_MEMBERSHIPS_AND_ONE = _USER_MEMBERSHIPS.replace(
+    f"SELECT {_ENTRY_COLUMNS}",
+    f"SELECT {_ENTRY_COLUMNS}, "
+    + ", ".join(f"CASE WHEN m.business_id = %(wanted)s THEN {c} END" for c in _WANTED),
+)
 
 
 class _MembershipRows(NamedTuple):
@@ -112,8 +116,11 @@ def _membership_rows(request: HttpRequest, wanted: UUID | None = None) -> _Membe
     rows: list[tuple[Any, ...]] = []
     if user.is_authenticated:
         with connection.cursor() as cursor:
-            wanted_value = _BUSINESS_FIELDS[0].get_db_prep_value(wanted, connection)
-            cursor.execute(_USER_MEMBERSHIPS, {"user": user.pk, "wanted": wanted_value})
+            if wanted is None:  # the header or the portfolio: the list only
+                cursor.execute(_USER_MEMBERSHIPS, {"user": user.pk})
+            else:
+                wanted_value = _BUSINESS_FIELDS[0].get_db_prep_value(wanted, connection)
+                cursor.execute(_USER_MEMBERSHIPS_AND_ONE, {"user": user.pk, "wanted": wanted_value})
             rows = cursor.fetchall()
     width = len(MembershipEntry._fields)
     # PostgreSQL returns UUIDs, SQLite their hex text: UUID() directly, not through the field's

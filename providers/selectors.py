@@ -13,7 +13,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.contrib.auth.models import User
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -351,12 +351,13 @@ _CandidateFacts = tuple[int, Decimal | None, bool]
 def _rank(
     job: JobDescription, candidates: Sequence[_CandidateFacts], job_cost: Decimal
 ) -> list[fit.Fit]:
-    """The candidates' figures, best first, from four queries of plain values (no model
+    """The candidates' figures, best first, from three queries of plain values (no model
     instances) whatever the number of candidates, duties or references: the duties with
     every candidate's coverage (a duty nobody covers yet comes once, with NULLs), the
-    requirements, the checks, and the answered references with their per-duty ratings.
-    Checks and references are read by candidate id (their foreign-key indexes), not through
-    a join on the job: PostgreSQL then plans an index scan whatever its statistics say."""
+    requirements with the candidates' checks of them, and the answered references with their
+    per-duty ratings. References are read by candidate id (their foreign-key index), not
+    through a join on the job: PostgreSQL then plans an index scan whatever its statistics
+    say."""
     if not candidates:
         return []
     keys = {key for key, _, _ in candidates}
@@ -377,19 +378,27 @@ def _rank(
         duties[duty_id] = importance == Importance.MUST
         if candidate_id in coverages:
             coverages[candidate_id][duty_id] = (coverage, line, extra)
-    requirements = [
-        (expertise_id, importance == Importance.MUST)
-        for expertise_id, importance in ExpertiseRequirement.objects.filter(job=job)
-        .order_by()
-        .values_list("expertise_id", "importance")
-    ]
+    # The requirements with these candidates' checks of them, in one read (a check of
+    # expertise the job does not require counts for nothing): a requirement nobody has been
+    # checked on yet comes once, with NULLs.
+    required: dict[int, bool] = {}
     checks: dict[int, dict[int, str]] = {key: {} for key in keys}
-    for candidate_id, expertise_id, result in (
-        ExpertiseCheck.objects.filter(candidate_id__in=keys)
+    for expertise_id, importance, candidate_id, result in (
+        ExpertiseRequirement.objects.filter(job=job)
+        .annotate(
+            their_checks=FilteredRelation(
+                "expertise__checks", condition=Q(expertise__checks__candidate_id__in=keys)
+            )
+        )
         .order_by()
-        .values_list("candidate_id", "expertise_id", "result")
+        .values_list(
+            "expertise_id", "importance", "their_checks__candidate_id", "their_checks__result"
+        )
     ):
-        checks[candidate_id][expertise_id] = result
+        required[expertise_id] = importance == Importance.MUST
+        if candidate_id is not None:
+            checks[candidate_id][expertise_id] = result
+    requirements = list(required.items())
     answered: dict[int, dict[int, tuple[bool | None, list[tuple[int, int]]]]] = {
         key: {} for key in keys
     }
@@ -425,7 +434,7 @@ def job_comparison(
 ) -> list[ComparisonRow]:
     """Every shortlisted or hired candidate of the job with its figures, best first.
 
-    Five queries whatever the number of candidates, duties or references (the job's own
+    Four queries whatever the number of candidates, duties or references (the job's own
     duties and requirements are read here, not taken from a prefetch). `opportunity_cost`
     defaults to `job_opportunity_cost(job=job)`.
     """
@@ -478,7 +487,7 @@ def job_compare_get(*, business: Business, pk: int) -> Comparison:
     """The compare page: the job (title and links only), its worth, and every shortlisted or
     hired candidate with its figures, best first (the same ranking as `job_comparison`).
 
-    Six queries of plain values whatever the number of candidates, duties, tasks or
+    Five queries of plain values whatever the number of candidates, duties, tasks or
     references.
     """
     job = get_object_or_404(
