@@ -18,7 +18,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -433,6 +433,7 @@ def render(
     scale: Scale,
     pages: list[dict[str, Any]],
     sweeps: list[dict[str, Any]],
+    machine_lines: list[str] | None = None,
 ) -> str:
     lines = [
         "# Benchmark results",
@@ -442,7 +443,7 @@ def render(
         "",
         "## Machine",
         "",
-        *machine(),
+        *(machine_lines or machine()),
         "",
         "## Pages",
         "",
@@ -494,6 +495,23 @@ def render(
     return "\n".join(lines)
 
 
+def rerender(opts: argparse.Namespace) -> int:
+    """RESULTS.md again from the figures a run saved, with that run's machine and date."""
+    saved = opts.work_dir.resolve() / "results.json"
+    if not saved.exists():
+        raise SystemExit(f"no results to render again: {saved} does not exist (run the bench)")
+    data = json.loads(saved.read_text())
+    if "scale" not in data:
+        raise SystemExit(f"{saved} was written by an older bench: run the bench again")
+    scale = Scale(**{**data["scale"], "sweep_sizes": tuple(data["scale"]["sweep_sizes"])})
+    run = argparse.Namespace(argv=data["argv"], workers=data["workers"])
+    text = render(run, scale, data["pages"], data["sweeps"], data["machine"])
+    opts.out.parent.mkdir(parents=True, exist_ok=True)
+    opts.out.write_text(text)
+    print(f"written to {opts.out} from {saved}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--scale", choices=sorted(SCALES), default="full")
@@ -512,8 +530,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep-limit", type=int, help="seconds before a first sweep is stopped")
     parser.add_argument("--work-dir", type=Path, default=ROOT / "var" / "bench")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument(
+        "--rerender",
+        action="store_true",
+        help="measure nothing: write --out again from the last run's results in --work-dir "
+        "(after editing bench/FINDINGS.md)",
+    )
     opts = parser.parse_args(argv)
     opts.argv = sys.argv[1:] if argv is None else argv
+    if opts.rerender:
+        return rerender(opts)
 
     scale = SCALES[opts.scale]
     if opts.requests:
@@ -542,10 +568,22 @@ def main(argv: list[str] | None = None) -> int:
         else [run_pages(db, templates[db], scale, opts, work) for db in databases]
     )
     sweeps = [r for db in databases for r in run_sweeps(db, templates[db], scale, work)]
+    machine_lines = machine()
     (work / "results.json").write_text(
-        json.dumps({"argv": opts.argv, "pages": pages, "sweeps": sweeps}, indent=2, default=str)
+        json.dumps(
+            {
+                "argv": opts.argv,
+                "scale": asdict(scale),
+                "workers": opts.workers,
+                "machine": machine_lines,
+                "pages": pages,
+                "sweeps": sweeps,
+            },
+            indent=2,
+            default=str,
+        )
     )
-    text = render(opts, scale, pages, sweeps)
+    text = render(opts, scale, pages, sweeps, machine_lines)
     opts.out.parent.mkdir(parents=True, exist_ok=True)
     opts.out.write_text(text)
     print()

@@ -61,3 +61,31 @@ def test_bench_tiny_run_prints_and_writes_every_page(tmp_path):
     assert all(int(rows[p][3]) >= 4 for p in PAGES if p != "login")
     assert "## Machine" in written and "Django 5.2" in written
     assert "## Sweep" in written and "| SQLite | 20 |" in written
+
+    # Written again from the saved figures, nothing measured: the same file, same date.
+    out.write_text("")
+    again = subprocess.run(  # noqa: S603 — our own command line
+        [
+            *(sys.executable, "-m", "bench", "--rerender"),
+            *("--work-dir", str(tmp_path / "work"), "--out", str(out)),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert again.returncode == 0, again.stdout[-3000:] + again.stderr[-3000:]
+    assert out.read_text() == written
+
+
+def test_bench_rerender_without_a_run_says_so(tmp_path):
+    proc = subprocess.run(  # noqa: S603 — our own command line
+        [sys.executable, "-m", "bench", "--rerender", "--work-dir", str(tmp_path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0
+    assert "no results to render again" in proc.stderr

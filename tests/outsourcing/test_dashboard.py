@@ -271,3 +271,27 @@ def test_dashboard_lists_the_top_tasks_and_links_to_the_rest(owner_client, owner
     assert "5 more tasks: see all tasks" in page
     assert "and 2 more." in page
     assert f"Outsourcing {selectors.DASHBOARD_TOP + 5} tasks would free" in page
+
+
+def test_equal_savings_rank_the_larger_opportunity_cost_first(owner):
+    """The third key of the ranking: with the same call and the same saving, the task that
+    costs the owner more of their time comes first (before the name would decide)."""
+    business = owner.business
+    hourly = business.hourly_value
+    big = OwnerTaskFactory(
+        business=business,
+        name="Zeta filing",
+        hours_per_month=D("10"),
+        provider_monthly_cost=10 * hourly - D("500"),
+    )
+    small = OwnerTaskFactory(
+        business=business,
+        name="Alpha filing",
+        hours_per_month=D("6"),
+        provider_monthly_cost=6 * hourly - D("500"),
+    )
+    rows = {r.task.pk: r for r in selectors.task_rows(business=business)}
+    assert rows[big.pk].call == rows[small.pk].call == "outsource"
+    assert rows[big.pk].decision.net_benefit == rows[small.pk].decision.net_benefit == D("500")
+    ranked = [r.task.pk for r in selectors.dashboard_get(business=business).ranked]
+    assert ranked.index(big.pk) < ranked.index(small.pk)
