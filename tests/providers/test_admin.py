@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from providers.admin import PackageResource, ProviderResource
+from providers.admin import EXPORT_SELECT_ALL_HANDLER, PackageResource, ProviderResource
 from providers.models import Package, Provider
 from tests.factories import UserFactory
 from tests.providers.factories import (
@@ -141,3 +141,25 @@ def test_admin_import_shows_a_preview_with_row_errors(client, catalog_names):
     assert response.status_code == 200
     assert "Unknown categories: Astrology" in body
     assert not Provider.objects.exists()  # a preview changes nothing
+
+
+@pytest.mark.django_db
+def test_only_the_export_page_allows_its_select_all_handler(client):
+
+    client.force_login(staff_user())
+    export = client.get(reverse("admin:providers_provider_export"))
+    assert export.status_code == 200
+    assert f'onchange="{EXPORT_SELECT_ALL_HANDLER}"' in export.content.decode()
+    policy = export.headers["Content-Security-Policy"]
+    assert "script-src-attr 'unsafe-hashes' 'sha256-" in policy
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    for url in (
+        reverse("admin:providers_package_export"),
+        reverse("admin:providers_provider_changelist"),
+        reverse("admin:providers_provider_import"),
+    ):
+        policy = client.get(url).headers["Content-Security-Policy"]
+        if url.endswith("/export/"):
+            assert "'unsafe-hashes'" in policy
+        else:
+            assert "script-src-attr" not in policy, url
