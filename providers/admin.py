@@ -119,6 +119,7 @@ class PackageResource(resources.ModelResource):
             "provider",
             "name",
             "price",
+            "currency",
             "billing_period",
             "hours_included",
             "included_services",
@@ -178,7 +179,7 @@ class ExpertiseAdmin(admin.ModelAdmin):
 class PackageInline(admin.TabularInline):
     model = Package
     extra = 1
-    fields = ("name", "price", "billing_period", "hours_included", "included_services")
+    fields = ("name", "price", "currency", "billing_period", "hours_included", "included_services")
 
 
 # django-import-export's export page wires its "Select all" box with an inline handler,
@@ -262,8 +263,8 @@ class ProviderAdmin(CatalogImportExportAdmin):
 @admin.register(Package)
 class PackageAdmin(CatalogImportExportAdmin):
     resource_classes = [PackageResource]
-    list_display = ("name", "provider", "price", "billing_period", "hours_included")
-    list_filter = ("billing_period", "provider__categories")
+    list_display = ("name", "provider", "price", "currency", "billing_period", "hours_included")
+    list_filter = ("currency", "billing_period", "provider__categories")
     search_fields = ("name", "provider__name", "included_services")
     list_select_related = ("provider",)
     autocomplete_fields = ("provider",)

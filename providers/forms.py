@@ -11,6 +11,7 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 
 from outsourcing.fields import BoundedModelMultipleChoiceField
 from outsourcing.models import Business, OwnerTask
+from outsourcing.scoring import format_money
 
 from .models import (
     BillingPeriod,
@@ -269,7 +270,8 @@ def requirement_inputs(formset: Any) -> list[RequirementInput]:
 
 class PackageChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.provider.name} — {obj.name} ({obj.price} {obj.get_billing_period_display()})"
+        price = format_money(obj.price, obj.currency).strip()
+        return f"{obj.provider.name} — {obj.name} ({price} {obj.get_billing_period_display()})"
 
 
 class CandidateAddForm(forms.Form):
@@ -283,7 +285,7 @@ class CandidateAddForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         label="Quoted monthly price",
-        help_text="Leave empty to use the package price.",
+        help_text="Leave empty to use the package price (when it is in your currency).",
     )
     notes = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=4000

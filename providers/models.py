@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from outsourcing.models import Business, OwnerTask, money_field
+from outsourcing.models import CURRENCY_CHOICES, Business, OwnerTask, money_field
 
 
 class Importance(models.TextChoices):
@@ -114,6 +114,9 @@ class Package(models.Model):
     provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="packages")
     name = models.CharField(max_length=120)
     price = money_field()
+    # The catalog serves businesses in any currency: a price counts as a candidate's cost only
+    # for a business that uses the same currency (others need a quote).
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
     billing_period = models.CharField(
         max_length=10, choices=BillingPeriod.choices, default=BillingPeriod.MONTHLY
     )

@@ -167,21 +167,31 @@ def candidate_get(*, business: Business, pk: int) -> Candidate:
     )
 
 
-def candidate_base_monthly_price(candidate: Candidate) -> Decimal | None:
-    """The quote when there is one, else the package's price per month."""
+def candidate_base_monthly_price(candidate: Candidate, currency: str) -> Decimal | None:
+    """The quote when there is one, else the package's price per month when the package is
+    priced in `currency` (the business's): a price in another currency is not a cost here."""
     package = candidate.package
     return _base_monthly_price(
         candidate.quoted_monthly_price,
         package.price if package else None,
         package.billing_period if package else "",
+        package_currency=package.currency if package else "",
+        currency=currency,
     )
 
 
 def _base_monthly_price(
-    quote: Decimal | None, package_price: Decimal | None, billing_period: str
+    quote: Decimal | None,
+    package_price: Decimal | None,
+    billing_period: str,
+    *,
+    package_currency: str,
+    currency: str,
 ) -> Decimal | None:
     if quote is not None:
         return quote
+    if package_currency != currency:
+        return None
     return fit.monthly_equivalent(package_price, billing_period)
 
 
@@ -208,11 +218,12 @@ def _figures(
     duties: list[Duty],
     requirements: list[ExpertiseRequirement],
     job_cost: Decimal,
+    currency: str,
 ) -> fit.CandidateFigures:
     """One candidate's figures from its prefetched assessment (see `_with_assessment`)."""
     return _figures_of(
         candidate.pk,
-        base_monthly_price=candidate_base_monthly_price(candidate),
+        base_monthly_price=candidate_base_monthly_price(candidate, currency),
         is_local_small_business=candidate.provider.is_local_small_business,
         duties=[(d.pk, d.is_must) for d in duties],
         coverages={
@@ -304,7 +315,9 @@ def candidate_page(*, business: Business, pk: int) -> CandidatePage:
     duties = list(job.duties.all())
     requirements = list(job.requirements.all())
     provider_expertise = set(candidate.provider.expertise.values_list("pk", flat=True))
-    figures = _figures(candidate, duties, requirements, job_opportunity_cost(job=job))
+    figures = _figures(
+        candidate, duties, requirements, job_opportunity_cost(job=job), business.currency
+    )
     coverages = {c.duty_id: c for c in candidate.coverages.all()}
     checks = {c.expertise_id: c for c in candidate.expertise_checks.all()}
     references = list(candidate.references.all())
@@ -325,7 +338,9 @@ def candidate_page(*, business: Business, pk: int) -> CandidatePage:
         extras=fit.unused_extras(
             lines,
             [c.package_line for c in coverages.values() if c.coverage != fit.NOT_COVERED],
-            candidate_base_monthly_price(candidate) if candidate.package else None,
+            candidate_base_monthly_price(candidate, business.currency)
+            if candidate.package
+            else None,
             [
                 d.what
                 for d in duties
@@ -448,7 +463,11 @@ def job_comparison(
     fits = _rank(
         job,
         [
-            (c.pk, candidate_base_monthly_price(c), c.provider.is_local_small_business)
+            (
+                c.pk,
+                candidate_base_monthly_price(c, job.business.currency),
+                c.provider.is_local_small_business,
+            )
             for c in candidates.values()
         ],
         cost,
@@ -500,9 +519,10 @@ def job_compare_get(*, business: Business, pk: int) -> Comparison:
     # The same figure as job_opportunity_cost, summed in SQL instead of over loaded tasks.
     hours: Decimal | None = job.task_hours  # type: ignore[attr-defined]
     cost = opportunity_cost(hours or Decimal("0"), business.hourly_value)
+    currency = business.currency
     shown: dict[int, tuple[str, str | None, bool]] = {}
     facts: list[_CandidateFacts] = []
-    for key, status, quote, name, local, package, price, period in (
+    for key, status, quote, name, local, package, price, period, package_currency in (
         Candidate.objects.filter(job=job)
         .exclude(status=Candidate.Status.REJECTED)
         .order_by()
@@ -515,10 +535,14 @@ def job_compare_get(*, business: Business, pk: int) -> Comparison:
             "package__name",
             "package__price",
             "package__billing_period",
+            "package__currency",
         )
     ):
         shown[key] = (name, package, status == Candidate.Status.HIRED)
-        facts.append((key, _base_monthly_price(quote, price, period or ""), local))
+        base = _base_monthly_price(
+            quote, price, period or "", package_currency=package_currency or "", currency=currency
+        )
+        facts.append((key, base, local))
     detail_url = _candidate_url("providers:candidate-detail", business.pk)
     hire_url = _candidate_url("providers:candidate-hire", business.pk)
     rows = [

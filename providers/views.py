@@ -676,7 +676,7 @@ def reference_answer_view(request: HttpRequest, token: str) -> HttpResponse:
 def candidate_hire_view(request: AuthedRequest, business_id: UUID, pk: int) -> HttpResponse:
     business = business_for(request, business_id, write=True)
     candidate = selectors.candidate_get(business=business, pk=pk)
-    price = selectors.candidate_base_monthly_price(candidate)
+    price = selectors.candidate_base_monthly_price(candidate, business.currency)
     initial = {
         "start_date": timezone.localdate(timezone=business.tzinfo),
         "package": candidate.package_id,
@@ -793,7 +793,9 @@ def engagement_replace_view(request: AuthedRequest, business_id: UUID, pk: int) 
     initial = {
         "backup": engagement.backup_candidate_id,
         "start_date": timezone.localdate(timezone=business.tzinfo),
-        "agreed_price": selectors.candidate_base_monthly_price(backup) if backup else None,
+        "agreed_price": (
+            selectors.candidate_base_monthly_price(backup, business.currency) if backup else None
+        ),
         "billing_period": "monthly",
         "notice_period_days": engagement.notice_period_days,
         "exit_how_to_give_notice": engagement.exit_how_to_give_notice,
