@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from outsourcing.models import Business, Membership, OwnerTask
 
-from . import services
+from . import fit, services
 from .models import (
     Candidate,
     Engagement,
@@ -469,15 +469,26 @@ def _client(business: Business) -> None:
         if JobDescription.objects.filter(business=business, title=title).exists():
             continue
         job = _job(business, actor, title, category, tasks, duties, (), "", "1000")
-        candidate = _shortlist(job, actor, provider, package)
+        pkg = (
+            Package.objects.get(provider__name=provider, provider__business=None, name=package)
+            if package
+            else None
+        )
+        # A catalog package priced in another currency than the client's is no price there:
+        # the client was quoted its monthly equivalent in their own currency.
+        quote = (
+            fit.monthly_equivalent(pkg.price, pkg.billing_period)
+            if pkg is not None and pkg.currency != business.currency
+            else None
+        )
+        candidate = _shortlist(job, actor, provider, package, quote=str(quote) if quote else None)
         started = today - timedelta(days=days_ago)
-        pkg = candidate.package
         services.engagement_hire(
             candidate=candidate,
             actor=actor,
             start_date=started,
-            agreed_price=pkg.price if pkg else D("500"),
-            billing_period=pkg.billing_period if pkg else "monthly",
+            agreed_price=quote or (pkg.price if pkg else D("500")),
+            billing_period="monthly" if quote or pkg is None else pkg.billing_period,
             package=pkg,
             notice_period_days=30,
             renewal_date=started + timedelta(days=365 * (days_ago // 365 + 1)),
