@@ -61,6 +61,12 @@ def _query_without_page(request: HttpRequest) -> str:
     return params.urlencode()
 
 
+def _is_number(text: str) -> bool:
+    """Digits that int() and the database read as the number shown: ASCII only. ("²" and other
+    Unicode digits pass str.isdigit() but int() refuses them.)"""
+    return text.isascii() and text.isdigit()
+
+
 # --- catalog ----------------------------------------------------------------------------------
 
 
@@ -133,7 +139,7 @@ def provider_create_view(request: AuthedRequest, business_id: UUID) -> HttpRespo
         messages.success(request, f"{provider.name} is saved as your own provider.")
         next_job = request.GET.get("job", "")
         if (
-            next_job.isdigit()
+            _is_number(next_job)
             and JobDescription.objects.for_business(business).filter(pk=next_job).exists()
         ):
             return redirect(
@@ -193,7 +199,7 @@ def _job_form_page(
     instance = job or JobDescription(business=business)
     initial: dict[str, Any] = {}
     task_id = request.GET.get("task", "")
-    if job is None and task_id.isdigit():
+    if job is None and _is_number(task_id):
         task = OwnerTask.objects.for_business(business).filter(pk=task_id).first()
         if task is not None:
             initial = {"title": task.name, "tasks": [task.pk]}
@@ -206,7 +212,7 @@ def _job_form_page(
                 adding = prefix
                 key = f"{prefix}-TOTAL_FORMS"
                 count = data.get(key, "0")
-                data[key] = str(min(int(count) if count.isdigit() else 0, 59) + 1)
+                data[key] = str(min(int(count) if _is_number(count) else 0, 59) + 1)
     form = JobForm(data, instance=instance, initial=initial, business=business)
     duties = DutyFormSet(data, instance=instance, prefix="duties")
     requirements = RequirementFormSet(data, instance=instance, prefix="expertise")
@@ -414,7 +420,7 @@ def candidate_add_view(request: AuthedRequest, business_id: UUID, pk: int) -> Ht
     business = business_for(request, business_id, write=True)
     job = selectors.job_get(business=business, pk=pk)
     initial = {
-        k: request.GET[k] for k in ("provider", "package") if request.GET.get(k, "").isdigit()
+        k: request.GET[k] for k in ("provider", "package") if _is_number(request.GET.get(k, ""))
     }
     form = CandidateAddForm(request.POST or None, initial=initial, business=business, job=job)
     if request.method == "POST" and form.is_valid():

@@ -584,3 +584,27 @@ def test_view_only_coach_sees_no_write_buttons(client, owner):
         body = client.get(page_url).content.decode()
         for text in hidden:
             assert text not in body, (page_url, text)
+
+
+@pytest.mark.parametrize("odd", ["²", "٣", "1²", "½", "-1", ""])
+def test_unicode_digits_in_numbers_from_the_url_or_the_form_are_not_a_500(owner_client, owner, odd):
+    """str.isdigit() says yes to "²" but int() and the database say no: every number these
+    pages read from the query string or a hidden field is checked as ASCII digits."""
+    b = owner.business.pk
+    job = JobFactory(business=owner.business)
+    DutyFactory(job=job)
+    pages = [
+        reverse("providers:job-create", kwargs={"business_id": b}) + f"?task={odd}",
+        reverse("providers:candidate-add", kwargs={"business_id": b, "pk": job.pk})
+        + f"?provider={odd}&package={odd}",
+    ]
+    for url in pages:
+        assert owner_client.get(url).status_code == 200, url
+    edit = reverse("providers:job-edit", kwargs={"business_id": b, "pk": job.pk})
+    page = owner_client.post(edit, {"duties-TOTAL_FORMS": odd, "more_duties": "1"})
+    assert page.status_code == 200  # the same page, with one more duty row
+    created = owner_client.post(
+        reverse("providers:provider-create", kwargs={"business_id": b}) + f"?job={odd}",
+        {"name": f"Provider {odd}"},
+    )
+    assert created.status_code == 302  # saved; no job to go back to, so the provider page
