@@ -563,7 +563,9 @@ def _attention_statement(
     ms on PostgreSQL for 200 clients, SQLite a little faster. The overdue part is written as
     CROSS JOINs because SQLite takes that as the order to join in (businesses, then their
     engagements, then their reviews); left to itself it walks every review due before each
-    business's today (24 ms). PostgreSQL plans CROSS JOIN with conditions as any join."""
+    business's today (24 ms). PostgreSQL plans CROSS JOIN with conditions as any join. The
+    coached businesses are joined through their memberships here, not scoped as `asked` is
+    (`b.id IN (_COACHED)`): that form measured 0.2 ms slower on both databases."""
     deadline = _notice_deadline_sql(connection.vendor)
     today_sql, today_params = _their_day(today)
     horizon_sql, horizon_params = _their_day(today, days)

@@ -16,14 +16,18 @@ from tests.providers.test_admin import staff_user
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_export_select_all_box_works_without_inline_script(page: Page, live_server, e2e_settings):
+def _open_export_page_as_staff(page: Page, live_server) -> None:
     staff = staff_user()
-    complaints = watch(page)
     page.goto(live_server.url + reverse("admin:login"))
     page.get_by_label("Username").fill(staff.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.goto(live_server.url + reverse("admin:providers_provider_export"))
+
+
+def test_export_select_all_box_works_without_inline_script(page: Page, live_server, e2e_settings):
+    complaints = watch(page)
+    _open_export_page_as_staff(page, live_server)
     toggle = page.locator("input.select-toggle")
     fields = page.locator('.selectable-field-export-row input[type="checkbox"]:visible')
     expect(toggle).to_be_checked()
@@ -43,13 +47,8 @@ def test_export_select_all_box_works_without_inline_script(page: Page, live_serv
 
 
 def test_export_page_allows_that_one_handler_only(page: Page, live_server, e2e_settings):
-    staff = staff_user()
     watch(page)
-    page.goto(live_server.url + reverse("admin:login"))
-    page.get_by_label("Username").fill(staff.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.goto(live_server.url + reverse("admin:providers_provider_export"))
+    _open_export_page_as_staff(page, live_server)
     ran = page.evaluate(
         """() => {
             const b = document.createElement("button");
