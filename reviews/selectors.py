@@ -516,56 +516,56 @@ def _run(*parts: _Statement) -> list[tuple[Any, ...]]:
 def _figures_statement(
     today: dt.date | Mapping[str, dt.date], scope: str, scope_params: list[Any]
 ) -> _Statement:
-    """`portfolio_summary`'s rows: each is one business's engagements, reviews or flags (the
-    first column says which). `asked` holds each business's today and the end of its next 30
-    days. The engagements come first: their date column gives the union its type on
-    PostgreSQL."""
+    """`portfolio_summary`'s rows: ('figures', business id, active engagements, next notice
+    deadline, reviews due in the next 30 days, overdue reviews, open flags), one per business
+    with any engagement. `asked` holds each business's today and the end of its next 30 days.
+
+    One pass over the businesses' engagements, each joined to its open review round and its
+    count of open flags: a third less planning and a third of the rows of one aggregate per
+    figure. The review join adds no rows: an engagement has at most one due round that is
+    not a second opinion (`review_one_open_round_per_engagement`); the flags are counted per
+    engagement before the join for the same reason."""
     deadline = _notice_deadline_sql(connection.vendor)
     today_sql, today_params = _their_day(today)
     horizon_sql, horizon_params = _their_day(today, 30)
     cte = f"""asked(id, today, horizon) AS (
         SELECT b.id, {today_sql}, {horizon_sql} FROM {_BUSINESS} b WHERE b.id IN ({scope}))"""  # noqa: S608 — model names and placeholders only
-    body = f"""SELECT 'engagements', e.business_id, COUNT(*),
-            MIN(CASE WHEN e.renewal_date >= a.today AND {deadline} >= a.today
-                THEN {deadline} END), 0
+    body = f"""SELECT 'figures', e.business_id,
+            COUNT(CASE WHEN e.status = %s THEN 1 END),
+            MIN(CASE WHEN e.status = %s AND e.renewal_date >= a.today AND {deadline} >= a.today
+                THEN {deadline} END),
+            COUNT(CASE WHEN e.status = %s AND r.due_date >= a.today AND r.due_date <= a.horizon
+                THEN 1 END),
+            COUNT(CASE WHEN e.status = %s AND r.due_date < a.today THEN 1 END),
+            COALESCE(SUM(f.open_flags), 0)
         FROM {_ENGAGEMENT} e INNER JOIN asked a ON a.id = e.business_id
-        WHERE e.status = %s
-        GROUP BY e.business_id
-    UNION ALL
-    SELECT 'reviews', e.business_id,
-            COUNT(CASE WHEN r.due_date >= a.today AND r.due_date <= a.horizon THEN 1 END), NULL,
-            COUNT(CASE WHEN r.due_date < a.today THEN 1 END)
-        FROM {_REVIEW} r INNER JOIN {_ENGAGEMENT} e ON e.id = r.engagement_id
-            INNER JOIN asked a ON a.id = e.business_id
-        WHERE r.status = %s AND e.status = %s AND NOT r.second_opinion
-        GROUP BY e.business_id
-    UNION ALL
-    SELECT 'flags', e.business_id, COUNT(*), NULL, 0
-        FROM {_FLAG} f INNER JOIN {_ENGAGEMENT} e ON e.id = f.engagement_id
-        WHERE e.business_id IN (SELECT id FROM asked) AND f.status = %s
+            LEFT JOIN {_REVIEW} r
+                ON r.engagement_id = e.id AND r.status = %s AND NOT r.second_opinion
+            LEFT JOIN (SELECT engagement_id, COUNT(*) AS open_flags FROM {_FLAG}
+                    WHERE status = %s GROUP BY engagement_id) f
+                ON f.engagement_id = e.id
         GROUP BY e.business_id"""  # noqa: S608 — model names and placeholders only
     active = Engagement.Status.ACTIVE.value
     return _Statement(
         cte,
         [*today_params, *horizon_params, *scope_params],
         body,
-        [active, Review.Status.DUE.value, active, ReplacementFlag.Status.OPEN.value],
+        [*[active] * 4, Review.Status.DUE.value, ReplacementFlag.Status.OPEN.value],
     )
 
 
 def _attention_statement(
     today: dt.date | Mapping[str, dt.date], coach: User, days: int
 ) -> _Statement:
-    """`portfolio_attention_count`'s row: ('attention', NULL, the count, NULL, 0).
+    """`portfolio_attention_count`'s row: ('attention', NULL, the count, NULL, 0, 0, 0).
 
-    The coached businesses written once, as a common table expression, with each one's today
-    and the end of its notice window, rather than the same subquery in each part: 3.5 -> 2.2
-    ms on PostgreSQL for 200 clients, SQLite a little faster. The overdue part is written as
-    CROSS JOINs because SQLite takes that as the order to join in (businesses, then their
-    engagements, then their reviews); left to itself it walks every review due before each
-    business's today (24 ms). PostgreSQL plans CROSS JOIN with conditions as any join. The
-    coached businesses are joined through their memberships here, not scoped as `asked` is
-    (`b.id IN (_COACHED)`): that form measured 0.2 ms slower on both databases."""
+    The coached businesses written once, as a common table expression with each one's today
+    and the end of its notice window; then one pass over their engagements, each kept when
+    its notice deadline falls in the window, it has an open flag, or (active) its open review
+    round is overdue. Written as one scan with two semi-joins rather than a union of three
+    scans: 2.4 -> 1.8 ms on PostgreSQL for 200 clients (a fifth less planning, a third less
+    execution). Each review is looked up by its engagement (an index), so SQLite never walks
+    the reviews due before a business's today."""
     deadline = _notice_deadline_sql(connection.vendor)
     today_sql, today_params = _their_day(today)
     horizon_sql, horizon_params = _their_day(today, days)
@@ -573,47 +573,36 @@ def _attention_statement(
         SELECT b.id, {today_sql}, {horizon_sql} FROM {_BUSINESS} b
             INNER JOIN {_MEMBERSHIP} m ON m.business_id = b.id
             WHERE m.user_id = %s AND m.role = %s)"""  # noqa: S608 — model names and placeholders only
-    body = f"""SELECT 'attention', NULL, COUNT(*), NULL, 0 FROM (
-        SELECT e.business_id
-            FROM coached c CROSS JOIN {_ENGAGEMENT} e CROSS JOIN {_REVIEW} r
-            WHERE e.business_id = c.id AND r.engagement_id = e.id
-                AND r.status = %s AND e.status = %s AND NOT r.second_opinion
-                AND r.due_date < c.today
-        UNION
-        SELECT e.business_id
-            FROM {_FLAG} f INNER JOIN {_ENGAGEMENT} e ON e.id = f.engagement_id
-            WHERE e.business_id IN (SELECT id FROM coached) AND f.status = %s
-        UNION
-        SELECT e.business_id FROM {_ENGAGEMENT} e INNER JOIN coached c ON c.id = e.business_id
-            WHERE e.status = %s AND e.renewal_date >= c.today
-                AND {deadline} >= c.today AND {deadline} <= c.horizon
-    ) attention"""  # noqa: S608 — model names and placeholders only
+    body = f"""SELECT 'attention', NULL, COUNT(DISTINCT e.business_id), NULL, 0, 0, 0
+        FROM coached c INNER JOIN {_ENGAGEMENT} e ON e.business_id = c.id
+        WHERE (e.status = %s AND e.renewal_date >= c.today
+                AND {deadline} >= c.today AND {deadline} <= c.horizon)
+            OR EXISTS (SELECT 1 FROM {_FLAG} f WHERE f.engagement_id = e.id AND f.status = %s)
+            OR (e.status = %s AND EXISTS (
+                SELECT 1 FROM {_REVIEW} r WHERE r.engagement_id = e.id AND r.status = %s
+                    AND NOT r.second_opinion AND r.due_date < c.today))"""  # noqa: S608 — model names and placeholders only
     active = Engagement.Status.ACTIVE.value
     return _Statement(
         cte,
         [*today_params, *horizon_params, coach.pk, Membership.Role.COACH.value],
         body,
-        [Review.Status.DUE.value, active, ReplacementFlag.Status.OPEN.value, active],
+        [active, ReplacementFlag.Status.OPEN.value, active, Review.Status.DUE.value],
     )
 
 
 def _figures_from(rows: Iterable[tuple[Any, ...]]) -> dict[UUID, BusinessReviewSummary]:
     date_field = Engagement._meta.get_field("renewal_date")
-    # Keyed by the ids as the database returns them; each is made a UUID once, at the end.
-    found: defaultdict[Any, BusinessReviewSummary] = defaultdict(BusinessReviewSummary)
-    for kind, business_id, n, first, late_count in rows:
-        s = found[business_id]
-        if kind == "engagements":
-            s.active_engagements, s.next_notice_deadline = n, date_field.to_python(first)
-        elif kind == "reviews":
-            s.due_next_30, s.overdue = n, late_count
-        else:
-            s.open_flags = n
     business_pk = Business._meta.pk
     assert business_pk is not None  # noqa: S101 — for the type checker
     out: defaultdict[UUID, BusinessReviewSummary] = defaultdict(BusinessReviewSummary)
-    for business_id, summary in found.items():
-        out[business_pk.to_python(business_id)] = summary
+    for _kind, business_id, active, first, due_soon, late, flags in rows:
+        out[business_pk.to_python(business_id)] = BusinessReviewSummary(
+            active_engagements=active,
+            due_next_30=due_soon,
+            overdue=late,
+            open_flags=int(flags),  # a SUM: numeric on PostgreSQL
+            next_notice_deadline=date_field.to_python(first),
+        )
     return out
 
 
@@ -644,7 +633,7 @@ def portfolio_attention_count(
     notice deadline within `days` days: what `portfolio_summary`'s figures would tell for each
     of them, counted by the database (a coach's page shows only some businesses' figures).
     `today` as for `portfolio_summary`. One query."""
-    ((_kind, _none, count, _date, _zero),) = _run(_attention_statement(today, coach, days))
+    ((_kind, _none, count, *_zeros),) = _run(_attention_statement(today, coach, days))
     return int(count)
 
 
