@@ -62,22 +62,73 @@ def owner_business_for(request: HttpRequest, business_id: UUID | str) -> Busines
     return membership.business
 
 
-class MembershipEntry(NamedTuple):
-    """One of the signed-in user's memberships, as the header and the portfolio list them (a
-    named tuple: a coach's page makes hundreds)."""
+class MembershipEntry:
+    """One of the signed-in user's memberships, as the header and the portfolio list them.
 
-    business_id: UUID
-    business_name: str
-    business_timezone: str
-    business_currency: str
-    role: str
-    access: str
+    A coach's page makes hundreds of them and needs the ids of a page of them only: the id is
+    kept as the database's text until it is asked for (a UUID made from text costs about
+    2.5 µs, half a millisecond for 200 clients)."""
+
+    __slots__ = (
+        "_business_id",
+        "access",
+        "business_currency",
+        "business_name",
+        "business_timezone",
+        "role",
+    )
+
+    def __init__(
+        self,
+        business_id: UUID | str,
+        business_name: str,
+        business_timezone: str,
+        business_currency: str,
+        role: str,
+        access: str,
+    ) -> None:
+        self._business_id = business_id
+        self.business_name = business_name
+        self.business_timezone = business_timezone
+        self.business_currency = business_currency
+        self.role = role
+        self.access = access
+
+    @property
+    def business_id(self) -> UUID:
+        value = self._business_id
+        if not isinstance(value, UUID):
+            value = self._business_id = UUID(value)
+        return value
+
+    def _values(self) -> tuple[object, ...]:
+        return (
+            self.business_id,
+            self.business_name,
+            self.business_timezone,
+            self.business_currency,
+            self.role,
+            self.access,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, MembershipEntry):
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"MembershipEntry{self._values()!r}"
 
 
 # The memberships' columns the header lists; then, for the business asked for only (other rows
 # get NULLs: a coach has hundreds), every column of the membership and of its business, so
 # `membership_for` builds them from the same read.
-_ENTRY_COLUMNS = "m.business_id, b.name, b.timezone, b.currency, m.role, m.access"
+# The id as text (see MembershipEntry).
+_ENTRY_COLUMNS = "CAST(m.business_id AS text), b.name, b.timezone, b.currency, m.role, m.access"
+_ENTRY_WIDTH = 6
 _MEMBERSHIP_FIELDS = tuple(Membership._meta.concrete_fields)
 _BUSINESS_FIELDS = tuple(Business._meta.concrete_fields)
 assert _BUSINESS_FIELDS[0].primary_key  # noqa: S101 — the id is the first, as adapted below
@@ -122,13 +173,7 @@ def _membership_rows(request: HttpRequest, wanted: UUID | None = None) -> _Membe
                 wanted_value = _BUSINESS_FIELDS[0].get_db_prep_value(wanted, connection)
                 cursor.execute(_USER_MEMBERSHIPS_AND_ONE, {"user": user.pk, "wanted": wanted_value})
             rows = cursor.fetchall()
-    width = len(MembershipEntry._fields)
-    # PostgreSQL returns UUIDs, SQLite their hex text: UUID() directly, not through the field's
-    # to_python (a coach's page makes one per client).
-    entries = [
-        MembershipEntry(row[0] if isinstance(row[0], UUID) else UUID(row[0]), *row[1:width])
-        for row in rows
-    ]
+    entries = [MembershipEntry(*row[:_ENTRY_WIDTH]) for row in rows]
     result = _MembershipRows(entries, rows, wanted)
     request._membership_rows = result  # type: ignore[attr-defined]
     return result
@@ -157,11 +202,11 @@ def _membership_instance(request: HttpRequest, business_id: UUID) -> Membership 
             .filter(user=request.user, business_id=business_id)  # type: ignore[misc]
             .first()
         )
-    index = next((i for i, e in enumerate(read.entries) if e.business_id == business_id), None)
-    if index is None:
+    start = _ENTRY_WIDTH
+    # The wanted business's row is the one whose membership columns are filled in.
+    row = next((row for row in read.rows if row[start] is not None), None)
+    if row is None:
         return None
-    row = read.rows[index]
-    start = len(MembershipEntry._fields)
     middle = start + len(_MEMBERSHIP_FIELDS)
     membership = _from_row(Membership, _MEMBERSHIP_FIELDS, row[start:middle])
     membership.business = _from_row(Business, _BUSINESS_FIELDS, row[middle:])

@@ -3,6 +3,8 @@ the business switcher, and what it costs in queries."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
@@ -123,3 +125,17 @@ def test_the_bell_counts_only_the_users_unread_notifications(client, owner, outs
     client.force_login(outsider.user)
     body = client.get(reverse("reviews:notification-list")).content.decode()
     assert 'data-testid="unread-count">1<' in body
+
+
+def test_a_membership_entry_makes_its_id_a_uuid_from_either_databases_text():
+    pk = uuid.uuid4()
+    entries = [
+        MembershipEntry(raw, "Acme", "UTC", "USD", "coach", "edit")
+        for raw in (str(pk), pk.hex, pk)  # PostgreSQL's text, SQLite's, a UUID
+    ]
+    for entry in entries:
+        assert entry.business_id == pk and isinstance(entry.business_id, uuid.UUID)
+    assert entries[0] == entries[1] == entries[2]
+    assert len(set(entries)) == 1
+    assert entries[0] != MembershipEntry(pk, "Acme", "UTC", "USD", "coach", "view")
+    assert repr(entries[0]) == f"MembershipEntry({pk!r}, 'Acme', 'UTC', 'USD', 'coach', 'edit')"
