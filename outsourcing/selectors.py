@@ -299,6 +299,7 @@ def _summary(
 
 # `summarise` in SQL for many businesses: their active tasks whose call that counts is
 # Outsource, added up per business (written out for the reason the dashboard's reads are).
+# Its WHERE implies the partial index `ownertask_outsource_idx`'s condition: keep them alike.
 _OUTSOURCE_SUMS = """
     SELECT business_id, COUNT(*), COUNT(provider_monthly_cost), SUM(hours_per_month),
         SUM(opportunity_cost), SUM(provider_monthly_cost), SUM(net_benefit)

@@ -452,3 +452,23 @@ def test_a_search_that_matches_no_client_still_counts_who_needs_attention(rf):
     found = coach_selectors.portfolio(user=coach, memberships=memberships, now=NOW, q="zzz")
     assert list(found.page.object_list) == []
     assert found.attention_count == sum(attention.values()) > 0
+
+
+def test_the_outsource_sums_can_read_their_partial_index_on_postgresql():
+    """`ownertask_outsource_idx`'s condition must stay implied by `_OUTSOURCE_SUMS`' WHERE:
+    when either changes alone, PostgreSQL can no longer use the index (and scans every task
+    of every client again)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite reads the covering ownertask_summary_idx; the plan is PostgreSQL's")
+    businesses = [BusinessFactory() for _ in range(3)]
+    for business in businesses:
+        OwnerTaskFactory(business=business, override_call="outsource", override_reason="Yes")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny tables: ask if it *can*
+        with CaptureQueriesContext(connection) as ctx:
+            summaries = outsource_summary_for_businesses(businesses)
+        (sql,) = [q["sql"] for q in ctx.captured_queries]
+        cursor.execute("EXPLAIN " + sql)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "ownertask_outsource_idx" in plan
+    assert [summaries[b.pk].tasks for b in businesses] == [1, 1, 1]
