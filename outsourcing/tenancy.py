@@ -15,6 +15,7 @@ from django.db.models import Field
 from django.http import Http404, HttpRequest
 
 from .models import Business, Membership
+from .sql import converter
 
 M = TypeVar("M", bound=models.Model)
 
@@ -214,13 +215,5 @@ def _membership_instance(request: HttpRequest, business_id: UUID) -> Membership 
 
 
 def _from_row(model: type[M], fields: tuple[Field[Any, Any], ...], values: tuple[Any, ...]) -> M:
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        column = field.get_col(model._meta.db_table)
-        for convert in [
-            *connection.ops.get_db_converters(column),
-            *column.get_db_converters(connection),
-        ]:
-            value = convert(value, column, connection)
-        converted.append(value)
+    converted = [converter(field)(value) for field, value in zip(fields, values, strict=True)]
     return model.from_db(connection.alias, [f.attname for f in fields], converted)

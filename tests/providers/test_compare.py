@@ -99,6 +99,8 @@ def test_comparison_figures_equal_the_candidate_pages(owner, job):
     assert rows[0].candidate.provider.name == "Full Books"
     assert (full.must_covered, full.must_total, full.nice_covered) == (2, 2, 1)
     assert full.extra_costs == D("35.50") and full.monthly_cost == D("485.50")
+    # money as Decimal on both databases (SQLite hands back floats: 35.5 == Decimal("35.50"))
+    assert (str(full.extra_costs), str(full.monthly_cost)) == ("35.50", "485.50")
     assert (full.expertise_met, full.expertise_total, full.must_expertise_lacking) == (3, 3, 0)
     # (5*2 + 2 + 4*2) / 5, must-haves counted twice; the unanswered 1 is left out
     assert full.reference_score == D("4.0")
