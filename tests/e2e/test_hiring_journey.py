@@ -48,11 +48,7 @@ def test_write_shortlist_reference_compare_hire(
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on(
         "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and "favicon" not in r.url
-            else None
-        ),
+        lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None,
     )
 
     log_in(page, base, owner.user.username, PASSWORD)
