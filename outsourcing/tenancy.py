@@ -129,7 +129,7 @@ class MembershipEntry:
 # `membership_for` builds them from the same read.
 # The id as text (see MembershipEntry).
 _ENTRY_COLUMNS = "CAST(m.business_id AS text), b.name, b.timezone, b.currency, m.role, m.access"
-_ENTRY_WIDTH = 6
+_ENTRY_WIDTH = len(MembershipEntry.__slots__)  # one column per argument of MembershipEntry
 _MEMBERSHIP_FIELDS = tuple(Membership._meta.concrete_fields)
 _BUSINESS_FIELDS = tuple(Business._meta.concrete_fields)
 assert _BUSINESS_FIELDS[0].primary_key  # noqa: S101 — the id is the first, as adapted below

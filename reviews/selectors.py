@@ -439,7 +439,7 @@ class BusinessReviewSummary:
     next_notice_deadline: dt.date | None = None
 
 
-# The portfolio's figures in hand-written SQL: the ORM's building and compiling of these three
+# The portfolio's figures in hand-written SQL: the ORM's building and compiling of these
 # aggregates cost twice what the database spends on them, on a page that runs them for every
 # client. Table and column names come from the models; every value is a parameter.
 _REVIEW = Review._meta.db_table
@@ -618,8 +618,7 @@ def portfolio_summary(
 
     For `businesses`, or for every business `coach` coaches. `today` is one date for all, or
     each business's own: a date per time zone name, for every zone of those businesses. One
-    query (three aggregates, one after the other) for any number of businesses and
-    engagements."""
+    query (one pass over their engagements) for any number of businesses and engagements."""
     scoped = _portfolio_scope(businesses, coach)
     if scoped is None:
         return defaultdict(BusinessReviewSummary)
